@@ -1,0 +1,309 @@
+import { Construct } from 'constructs';
+import { App, Fn, TerraformOutput } from 'cdktf';
+import { EksCluster } from '@cdktf/provider-aws/lib/eks-cluster';
+import { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group';
+import { EksAddon } from '@cdktf/provider-aws/lib/eks-addon';
+import { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry';
+import { EksAccessPolicyAssociation } from '@cdktf/provider-aws/lib/eks-access-policy-association';
+import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
+import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
+import { MlopsStack } from '../core/mlops-stack';
+import { WorkloadsStack, ClusterConnection } from '../core/workloads-stack';
+import { invalid, show } from '../core/errors';
+import { parseCidr } from '../core/cidr';
+import { INetwork } from '../network/network';
+import { KeyRing } from '../security/key-ring';
+import { DomainKey } from '../security/domain-key';
+import { EncryptedLogGroup } from '../security/encrypted-log-group';
+import { PlatformRole } from '../security/platform-role';
+import { IIdentityCluster, WorkloadIdentity } from '../security/workload-identity';
+
+/** Kubernetes versions EKS supports in standard support (checked at synth). */
+export const SUPPORTED_KUBERNETES_VERSIONS = ['1.31', '1.32', '1.33', '1.34'];
+/** The version new clusters get. */
+export const DEFAULT_KUBERNETES_VERSION = '1.33';
+/** Control-plane log types; all are enabled. */
+export const CONTROL_PLANE_LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'];
+
+/** Props of {@link MlCluster}. */
+export interface MlClusterProps {
+  readonly network: INetwork;
+  /**
+   * Kubernetes version, one of SUPPORTED_KUBERNETES_VERSIONS.
+   * @default DEFAULT_KUBERNETES_VERSION
+   */
+  readonly version?: string;
+  /**
+   * CIDRs allowed to reach a public API endpoint. Setting this opts in to a public endpoint;
+   * `0.0.0.0/0` is refused.
+   * @default private endpoint only
+   */
+  readonly publicEndpointCidrs?: string[];
+  /**
+   * IAM role ARNs given cluster-admin through access entries.
+   * @default none (add access entries later with addAdminRole)
+   */
+  readonly adminRoleArns?: string[];
+  /**
+   * Create an IAM OIDC provider so workload identities may use IRSA.
+   * @default false (workload identities use EKS Pod Identity)
+   */
+  readonly irsa?: boolean;
+  /**
+   * Instance types of the system node group (AL2023, on-demand).
+   * @default the profile's systemNodeInstanceTypes
+   */
+  readonly systemNodeInstanceTypes?: string[];
+  /**
+   * Size of the system node group.
+   * @default the profile's systemNodeCount
+   */
+  readonly systemNodeCount?: { min: number; desired: number; max: number };
+  /**
+   * Instance metadata hop limit on every node: 1 keeps pods away from the node's credentials.
+   * @default 1
+   */
+  readonly metadataHopLimit?: number;
+  /**
+   * The stack that applies this cluster's Kubernetes objects.
+   * @default a new WorkloadsStack `<platform stack id>-workloads`
+   */
+  readonly workloads?: WorkloadsStack;
+  /**
+   * Deletion protection of the cluster.
+   * @default the profile's deletionProtection
+   */
+  readonly deletionProtection?: boolean;
+}
+
+/**
+ * An EKS cluster for ML workloads: private API endpoint, secrets envelope-encrypted with a KMS key,
+ * all control-plane logs to an encrypted log group, access entries (no aws-auth), managed add-ons
+ * (vpc-cni with network policy, coredns, kube-proxy, Pod Identity agent, EBS CSI), and a system
+ * node group on AL2023 with IMDSv2 and encrypted volumes.
+ */
+export class MlCluster extends Construct implements IIdentityCluster {
+  public readonly cluster: EksCluster;
+  public readonly clusterName: string;
+  public readonly version: string;
+  public readonly clusterRole: PlatformRole;
+  public readonly nodeRole: PlatformRole;
+  public readonly secretsKey: DomainKey;
+  public readonly volumeKey: DomainKey;
+  public readonly logGroup: EncryptedLogGroup;
+  public readonly systemNodeGroup: EksNodeGroup;
+  public readonly addons: Record<string, EksAddon> = {};
+  public readonly workloads: WorkloadsStack;
+  public readonly connection: ClusterConnection;
+  public readonly network: INetwork;
+  public readonly oidcProvider?: IamOpenidConnectProvider;
+  public readonly metadataHopLimit: number;
+  private readonly stack: MlopsStack;
+
+  constructor(scope: Construct, id: string, props: MlClusterProps) {
+    super(scope, id);
+    const stack = (this.stack = MlopsStack.of(this));
+    const profile = stack.profile;
+    this.network = props.network;
+    this.version = props.version ?? DEFAULT_KUBERNETES_VERSION;
+    if (!SUPPORTED_KUBERNETES_VERSIONS.includes(this.version)) {
+      invalid(this, `Kubernetes version ${show(this.version)} is not in EKS standard support.`, `use one of ${SUPPORTED_KUBERNETES_VERSIONS.join(', ')}.`);
+    }
+    for (const cidr of props.publicEndpointCidrs ?? []) {
+      const parsed = parseCidr(cidr);
+      if (!parsed) invalid(this, `publicEndpointCidrs entry ${show(cidr)} is not a valid IPv4 CIDR block.`, 'use blocks such as "203.0.113.0/24".');
+      if (parsed.prefix === 0) invalid(this, 'publicEndpointCidrs contains 0.0.0.0/0, which opens the API endpoint to the internet.', 'list the office or VPN CIDRs that need the API, or keep the endpoint private.');
+    }
+    this.metadataHopLimit = props.metadataHopLimit ?? 1;
+    if (!Number.isInteger(this.metadataHopLimit) || this.metadataHopLimit < 1 || this.metadataHopLimit > 2) {
+      invalid(this, `metadataHopLimit ${show(this.metadataHopLimit)} is outside 1-2.`, 'use 1 (pods cannot reach node credentials) or 2 (only if a node agent needs IMDS from a pod).');
+    }
+    this.clusterName = stack.naming.name(this, 'eks-cluster');
+    const keys = KeyRing.of(this);
+    this.secretsKey = keys.key('cluster');
+    this.volumeKey = keys.key('compute');
+    this.volumeKey.allowInKeyPolicy({
+      principal: { AWS: `arn:${stack.partition}:iam::${stack.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling` },
+      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey', 'kms:CreateGrant'],
+    });
+
+    this.logGroup = new EncryptedLogGroup(this, 'control_plane_logs', { name: `/aws/eks/${this.clusterName}/cluster` });
+    this.clusterRole = new PlatformRole(this, 'cluster_role', {
+      nameParts: ['eks', 'cluster'],
+      description: `EKS control plane of ${this.clusterName}`,
+      trust: [{ principals: { Service: 'eks.amazonaws.com' }, actions: ['sts:AssumeRole', 'sts:TagSession'] }],
+      managedPolicies: ['AmazonEKSClusterPolicy'],
+    });
+    this.clusterRole.addToPolicy({
+      sid: 'EnvelopeEncryption',
+      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ListGrants', 'kms:DescribeKey'],
+      resources: [this.secretsKey.keyArn],
+    });
+
+    this.cluster = new EksCluster(this, 'cluster', {
+      name: this.clusterName,
+      version: this.version,
+      roleArn: this.clusterRole.roleArn,
+      vpcConfig: {
+        subnetIds: props.network.privateSubnetIds,
+        endpointPrivateAccess: true,
+        endpointPublicAccess: (props.publicEndpointCidrs ?? []).length > 0,
+        publicAccessCidrs: props.publicEndpointCidrs,
+      },
+      encryptionConfig: { resources: ['secrets'], provider: { keyArn: this.secretsKey.keyArn } },
+      enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
+      accessConfig: { authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: false },
+      bootstrapSelfManagedAddons: false,
+      deletionProtection: props.deletionProtection ?? profile.deletionProtection,
+      upgradePolicy: { supportType: 'STANDARD' },
+      dependsOn: [this.logGroup.logGroup],
+    });
+
+    if (props.irsa) {
+      this.oidcProvider = new IamOpenidConnectProvider(this, 'oidc_provider', {
+        url: this.cluster.identity.get(0).oidc.get(0).issuer,
+        clientIdList: ['sts.amazonaws.com'],
+      });
+    }
+
+    for (const [i, arn] of (props.adminRoleArns ?? []).entries()) this.addAdminRole(`admin_${i}`, arn);
+
+    this.nodeRole = new PlatformRole(this, 'node_role', {
+      nameParts: ['eks', 'node'],
+      description: `EKS nodes of ${this.clusterName}`,
+      trust: [{ principals: { Service: 'ec2.amazonaws.com' }, actions: ['sts:AssumeRole'] }],
+      managedPolicies: ['AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryPullOnly', 'AmazonSSMManagedInstanceCore'],
+    });
+    new EksAccessEntry(this, 'node_access_entry', {
+      clusterName: this.cluster.name,
+      principalArn: this.nodeRole.roleArn,
+      type: 'EC2_LINUX',
+    });
+
+    const counts = props.systemNodeCount ?? profile.systemNodeCount;
+    checkNodeCounts(this, counts);
+    const template = this.nodeLaunchTemplate('system', 50);
+    this.systemNodeGroup = new EksNodeGroup(this, 'system_node_group', {
+      clusterName: this.cluster.name,
+      nodeGroupName: stack.naming.name(this, 'eks-node-group', 'system'),
+      nodeRoleArn: this.nodeRole.roleArn,
+      subnetIds: props.network.privateSubnetIds,
+      amiType: 'AL2023_x86_64_STANDARD',
+      capacityType: 'ON_DEMAND',
+      instanceTypes: props.systemNodeInstanceTypes ?? profile.systemNodeInstanceTypes,
+      scalingConfig: { minSize: counts.min, desiredSize: counts.desired, maxSize: counts.max },
+      updateConfig: { maxUnavailablePercentage: 33 },
+      launchTemplate: { id: template.id, version: Fn.tostring(template.latestVersion) },
+      labels: { 'mlops.cdktf.io/pool': 'system' },
+      nodeRepairConfig: { enabled: true },
+      lifecycle: { ignoreChanges: ['scaling_config[0].desired_size'] },
+    });
+
+    // Add-ons that run on the nodes wait for them; the CNI and Pod Identity agent come first.
+    const cni = new WorkloadIdentity(this, 'vpc_cni_identity', {
+      cluster: this, namespace: 'kube-system', serviceAccountName: 'aws-node', description: 'VPC CNI plugin',
+      managedPolicies: ['AmazonEKS_CNI_Policy'], createAssociation: false,
+    });
+    this.addAddon('eks-pod-identity-agent', {});
+    this.addAddon('vpc-cni', { configurationValues: JSON.stringify({ enableNetworkPolicy: 'true', env: { ENABLE_PREFIX_DELEGATION: 'true' } }), identity: cni });
+    this.addAddon('kube-proxy', {});
+    this.addAddon('coredns', { afterNodes: true });
+    const ebs = new WorkloadIdentity(this, 'ebs_csi_identity', {
+      cluster: this, namespace: 'kube-system', serviceAccountName: 'ebs-csi-controller-sa', description: 'EBS CSI driver',
+      managedPolicies: ['service-role/AmazonEBSCSIDriverPolicy'], createAssociation: false,
+    });
+    this.volumeKey.grantEncryptDecrypt(ebs, 'ec2');
+    ebs.addToPolicy({ sid: 'VolumeKeyGrants', actions: ['kms:CreateGrant'], resources: [this.volumeKey.keyArn], conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } });
+    this.addAddon('aws-ebs-csi-driver', { identity: ebs, afterNodes: true });
+
+    new TerraformOutput(this, 'cluster_name', { value: this.cluster.name, description: 'EKS cluster name' });
+    this.connection = {
+      clusterName: this.clusterName,
+      endpoint: this.cluster.endpoint,
+      certificateAuthorityData: this.cluster.certificateAuthority.get(0).data,
+      region: stack.region,
+    };
+    if (props.workloads) {
+      this.workloads = props.workloads;
+      this.workloads.connectTo(this.connection);
+    } else {
+      this.workloads = new WorkloadsStack(App.of(this), `${stack.node.id}-workloads`, { cluster: this.connection, backend: stack.backendProps });
+    }
+  }
+
+  public get clusterArn(): string {
+    return this.cluster.arn;
+  }
+
+  public get oidcProviderArn(): string | undefined {
+    return this.oidcProvider?.arn;
+  }
+
+  public get oidcIssuer(): string | undefined {
+    return this.oidcProvider ? Fn.replace(this.cluster.identity.get(0).oidc.get(0).issuer, 'https://', '') : undefined;
+  }
+
+  /** Gives an IAM role cluster-admin through an access entry. */
+  public addAdminRole(id: string, roleArn: string): void {
+    const entry = new EksAccessEntry(this, `${id}_access_entry`, { clusterName: this.cluster.name, principalArn: roleArn, type: 'STANDARD' });
+    new EksAccessPolicyAssociation(this, `${id}_cluster_admin`, {
+      clusterName: this.cluster.name,
+      principalArn: roleArn,
+      policyArn: `arn:${this.stack.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
+      accessScope: { type: 'cluster' },
+      dependsOn: [entry],
+    });
+  }
+
+  /**
+   * A launch template every node group of this cluster uses: IMDSv2 required with the cluster's hop
+   * limit, encrypted gp3 root volume with the compute key, no public IP, detailed monitoring.
+   * Subclasses may override it to change node defaults for every pool.
+   */
+  public nodeLaunchTemplate(pool: string, volumeSizeGiB: number): LaunchTemplate {
+    return new LaunchTemplate(this, `${pool}_launch_template`, {
+      name: this.stack.naming.name(this, 'launch-template', pool),
+      description: `Nodes of pool ${pool} in ${this.clusterName}`,
+      updateDefaultVersion: true,
+      metadataOptions: {
+        httpEndpoint: 'enabled',
+        httpTokens: 'required',
+        httpPutResponseHopLimit: this.metadataHopLimit,
+        instanceMetadataTags: 'disabled',
+      },
+      blockDeviceMappings: [{
+        deviceName: '/dev/xvda',
+        ebs: { volumeSize: volumeSizeGiB, volumeType: 'gp3', encrypted: 'true', kmsKeyId: this.volumeKey.keyArn, deleteOnTermination: 'true' },
+      }],
+      monitoring: { enabled: true },
+      tagSpecifications: [
+        { resourceType: 'instance', tags: { Name: `${this.clusterName}-${pool}` } },
+        { resourceType: 'volume', tags: { Name: `${this.clusterName}-${pool}` } },
+      ],
+    });
+  }
+
+  private addAddon(name: string, opts: { configurationValues?: string; identity?: WorkloadIdentity; afterNodes?: boolean }): EksAddon {
+    const addon = new EksAddon(this, `addon_${name}`, {
+      clusterName: this.cluster.name,
+      addonName: name,
+      configurationValues: opts.configurationValues,
+      resolveConflictsOnCreate: 'OVERWRITE',
+      resolveConflictsOnUpdate: 'PRESERVE',
+      podIdentityAssociation: opts.identity ? [{ roleArn: opts.identity.roleArn, serviceAccount: opts.identity.serviceAccountName }] : undefined,
+      dependsOn: opts.afterNodes ? [this.systemNodeGroup] : undefined,
+    });
+    this.addons[name] = addon;
+    return addon;
+  }
+}
+
+/** Fails unless 0 <= min <= desired <= max and max >= 1. */
+export function checkNodeCounts(scope: Construct, c: { min: number; desired?: number; max: number }): void {
+  const desired = c.desired ?? c.min;
+  if (![c.min, desired, c.max].every((n) => Number.isInteger(n) && n >= 0) || c.max < 1) {
+    invalid(scope, `node counts ${show(c)} must be whole numbers with max at least 1.`, 'use e.g. { min: 2, desired: 2, max: 4 }.');
+  }
+  if (c.min > c.max) invalid(scope, `min size ${c.min} is greater than max size ${c.max}.`, 'make min no larger than max.');
+  if (desired < c.min || desired > c.max) invalid(scope, `desired size ${desired} is outside min ${c.min} and max ${c.max}.`, 'pick a desired size between min and max.');
+}

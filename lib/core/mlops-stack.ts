@@ -1,0 +1,165 @@
+import { Construct, IConstruct, Node } from 'constructs';
+import { S3Backend, TerraformElement, TerraformStack } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
+import { invalid, show } from './errors';
+import { EnvironmentName, EnvironmentProfile, Profiles } from './profiles';
+import { checkTags } from './tagging';
+import { Naming } from './naming';
+
+/** Where a stack keeps its Terraform state. */
+export interface StateBackendProps {
+  /** S3 bucket holding the state (create it once, outside this app: versioned, encrypted, public access blocked). */
+  readonly bucket: string;
+  /** Region of the state bucket. */
+  readonly region: string;
+  /**
+   * Key prefix; the state of stack `s` is `<keyPrefix>/<s>.tfstate`.
+   * @default "cdktf-mlops"
+   */
+  readonly keyPrefix?: string;
+  /**
+   * KMS key (ARN) encrypting the state objects.
+   * @default the bucket's default encryption
+   */
+  readonly kmsKeyId?: string;
+}
+
+/** Props of {@link MlopsStack}. */
+export interface MlopsStackProps {
+  /** Environment profile: a built-in name or a full profile. */
+  readonly profile: EnvironmentName | EnvironmentProfile;
+  /** AWS region the stack deploys to, e.g. `eu-west-1`. */
+  readonly region: string;
+  /**
+   * Words every resource name starts with, e.g. `acme-mlops-prod`: lower-case letters, digits and
+   * hyphens, at most 24 characters so that names fit AWS limits.
+   */
+  readonly namePrefix: string;
+  /** Tags applied to every AWS resource (provider default_tags); must include owner, cost-center, environment and data-classification. */
+  readonly tags: Record<string, string>;
+  /**
+   * Remote state in S3 with native lockfile locking.
+   * @default local state in the working directory (fine for synth and review, not for teams)
+   */
+  readonly backend?: StateBackendProps;
+}
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const PREFIX = /^[a-z][a-z0-9-]{0,22}[a-z0-9]$/;
+
+/**
+ * A Terraform stack of the platform: AWS provider with required default tags, the environment
+ * profile, deterministic naming, readable logical ids and (optionally) S3 remote state.
+ */
+export class MlopsStack extends TerraformStack {
+  /** The stack that contains `scope`; fails clearly when `scope` is outside an MlopsStack. */
+  public static of(scope: IConstruct): MlopsStack {
+    const stack = scope.node.scopes.slice().reverse().find((s): s is MlopsStack => s instanceof MlopsStack);
+    if (!stack) {
+      invalid(scope, 'this construct is not inside an MlopsStack, so it has no profile, naming or tags.',
+        'create it inside an MlopsStack (or an MlopsPlatform), e.g. new MlopsStack(app, "platform", { profile: "dev", ... }).');
+    }
+    return stack;
+  }
+
+  public readonly profile: EnvironmentProfile;
+  public readonly region: string;
+  public readonly naming: Naming;
+  public readonly tags: Record<string, string>;
+  public readonly awsProvider: AwsProvider;
+  /** Where this stack keeps state; stacks derived from it (workloads) use the same bucket. */
+  public readonly backendProps?: StateBackendProps;
+  private readonly logicalIds = new Map<string, string>();
+  private callerIdentity?: DataAwsCallerIdentity;
+  private partitionData?: DataAwsPartition;
+
+  constructor(scope: Construct, id: string, props: MlopsStackProps) {
+    super(scope, id);
+    this.profile = typeof props.profile === 'string' ? Profiles[props.profile] : props.profile;
+    if (!this.profile) {
+      invalid(this, `profile ${show(props.profile)} is not known.`, `use one of ${Object.keys(Profiles).join(', ')} or pass a full profile.`);
+    }
+    if (!REGION.test(props.region)) {
+      invalid(this, `region ${show(props.region)} is not an AWS region name.`, 'use a region such as "eu-west-1" or "us-east-1".');
+    }
+    if (!PREFIX.test(props.namePrefix)) {
+      invalid(this, `namePrefix ${show(props.namePrefix)} must be 2-24 lower-case letters, digits and hyphens, starting with a letter.`,
+        'use a short prefix such as "acme-mlops-prod".');
+    }
+    this.region = props.region;
+    this.naming = new Naming(props.namePrefix);
+    this.tags = checkTags(this, { environment: this.profile.name, ...props.tags, 'managed-by': 'cdktf-mlops' });
+    this.awsProvider = new AwsProvider(this, 'aws', { region: props.region, defaultTags: [{ tags: this.tags }] });
+    this.backendProps = props.backend;
+    if (props.backend) {
+      const backend = new S3Backend(this, {
+        bucket: props.backend.bucket,
+        region: props.backend.region,
+        key: `${props.backend.keyPrefix ?? 'cdktf-mlops'}/${id}.tfstate`,
+        encrypt: true,
+        kmsKeyId: props.backend.kmsKeyId,
+      });
+      // S3-native state locking (Terraform >= 1.10); no DynamoDB lock table needed.
+      backend.addOverride('use_lockfile', true);
+    }
+  }
+
+  /** The account id the stack deploys into (a data source, created on first use). */
+  public get accountId(): string {
+    this.callerIdentity ??= new DataAwsCallerIdentity(this, 'caller_identity');
+    return this.callerIdentity.accountId;
+  }
+
+  /** The AWS partition (`aws`, `aws-cn`, `aws-us-gov`), for ARNs. */
+  public get partition(): string {
+    this.partitionData ??= new DataAwsPartition(this, 'partition');
+    return this.partitionData.partition;
+  }
+
+  /** DNS suffix of the partition, for service principals. */
+  public get dnsSuffix(): string {
+    this.partitionData ??= new DataAwsPartition(this, 'partition');
+    return this.partitionData.dnsSuffix;
+  }
+
+  /** `arn:<partition>:<service>:<region>:<account>:<resource>` for this stack's region and account. */
+  public arn(service: string, resource: string, opts: { region?: boolean; account?: boolean } = {}): string {
+    const region = opts.region === false ? '' : this.region;
+    const account = opts.account === false ? '' : this.accountId;
+    return `arn:${this.partition}:${service}:${region}:${account}:${resource}`;
+  }
+
+  /**
+   * Readable, stable Terraform addresses: the construct path below the stack in snake_case
+   * (`network_private_subnet_0`), without a hash, so plans are easy to review and adding a
+   * construct never renames existing ones. Two paths that would collide are a synth error.
+   */
+  protected allocateLogicalId(tfElement: TerraformElement | Node): string {
+    const node = TerraformElement.isTerraformElement(tfElement) ? tfElement.node : tfElement;
+    const scopes = node.scopes;
+    const stackIndex = scopes.indexOf(this);
+    const components = scopes.slice(stackIndex + 1).map((c) => c.node.id);
+    if (components.length === 0) return '';
+    let id = components.map(snake).filter((c) => c.length > 0).join('_');
+    if (!/^[a-z_]/.test(id)) id = `r_${id}`;
+    const previous = this.logicalIds.get(id);
+    if (previous !== undefined && previous !== node.path) {
+      invalid(node.path, `its Terraform address "${id}" is already used by ${previous}.`,
+        'give one of the two constructs a different id.');
+    }
+    this.logicalIds.set(id, node.path);
+    return id;
+  }
+}
+
+/** `PrivateSubnet0` -> `private_subnet0`, `team-a` -> `team_a`. */
+export function snake(s: string): string {
+  return s
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9_]+/g, '_')
+    .replace(/_+/g, '_')
+    .replace(/^_|_$/g, '')
+    .toLowerCase();
+}

@@ -1,0 +1,183 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Construct, IConstruct } from 'constructs';
+import { App as CdktfApp, Fn, S3Backend, TerraformStack } from 'cdktf';
+import { App as Cdk8sApp, Chart, Yaml } from 'cdk8s';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
+import { resolve } from 'cdktf/lib/_tokens';
+import { invalid } from './errors';
+import { StateBackendProps } from './mlops-stack';
+
+/** How the kubernetes provider reaches a cluster (usually the platform stack's cluster outputs). */
+export interface ClusterConnection {
+  /** Cluster name, for `aws eks get-token`. */
+  readonly clusterName: string;
+  /** API server endpoint. */
+  readonly endpoint: string;
+  /** Base64 certificate authority data. */
+  readonly certificateAuthorityData: string;
+  /** Region of the cluster. */
+  readonly region: string;
+}
+
+/** Props of {@link WorkloadsStack}. */
+export interface WorkloadsStackProps {
+  /**
+   * The cluster the manifests are applied to.
+   * @default none yet: call connectTo() (MlCluster does this for the stack it is given)
+   */
+  readonly cluster?: ClusterConnection;
+  /**
+   * Remote state in S3 with lockfile locking.
+   * @default local state
+   */
+  readonly backend?: StateBackendProps;
+}
+
+/** A Kubernetes object as synthesized, for tests, the review and the policy pack. */
+export interface SynthesizedObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  readonly [key: string]: unknown;
+}
+
+/** Kinds that are not namespaced among those the library emits. */
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PriorityClass', 'StorageClass', 'CustomResourceDefinition', 'NodePool', 'EC2NodeClass', 'ClusterSecretStore', 'IngressClass', 'IngressClassParams']);
+
+/**
+ * The workloads stack: Kubernetes objects authored with cdk8s / cdk8s-plus-28, applied by the
+ * kubernetes provider as `kubernetes_manifest` resources, and written as YAML under
+ * `<outdir>/manifests/<stack>/<namespace>.k8s.yaml` for GitOps and review.
+ *
+ * The provider authenticates with `aws eks get-token` (exec), against the cluster endpoint and CA
+ * of the platform stack (cross-stack references, resolved through remote state).
+ *
+ * Addresses are `kubernetes_manifest.<kind>_<namespace>_<name>`: derived from the object's
+ * identity only, so adding an object never renames another one.
+ */
+export class WorkloadsStack extends TerraformStack {
+  /** The cdk8s app holding every object of this stack. */
+  public readonly cdk8sApp: Cdk8sApp;
+  /** The one chart; constructs get a scope in it through {@link scopeFor}. */
+  public readonly chart: Chart;
+  private kubernetesProvider?: KubernetesProvider;
+  private readonly scopes = new Map<string, Construct>();
+  private objects?: SynthesizedObject[];
+
+  constructor(scope: Construct, id: string, props: WorkloadsStackProps) {
+    super(scope, id);
+    this.cdk8sApp = new Cdk8sApp({ outdir: path.join(CdktfApp.of(this).outdir, 'manifests', id) });
+    this.chart = new Chart(this.cdk8sApp, id, { disableResourceNameHashes: true });
+    if (props.cluster) this.connectTo(props.cluster);
+    if (props.backend) {
+      const backend = new S3Backend(this, {
+        bucket: props.backend.bucket,
+        region: props.backend.region,
+        key: `${props.backend.keyPrefix ?? 'cdktf-mlops'}/${id}.tfstate`,
+        encrypt: true,
+        kmsKeyId: props.backend.kmsKeyId,
+      });
+      backend.addOverride('use_lockfile', true);
+    }
+  }
+
+  /** The kubernetes provider (exists once the stack is connected to a cluster). */
+  public get provider(): KubernetesProvider | undefined {
+    return this.kubernetesProvider;
+  }
+
+  /** Configures the kubernetes provider for `cluster`: its endpoint and CA, and exec auth with `aws eks get-token`. */
+  public connectTo(cluster: ClusterConnection): void {
+    if (this.kubernetesProvider) {
+      invalid(this, `it is already connected to a cluster; a workloads stack applies to exactly one cluster (asked to connect to ${cluster.clusterName} as well).`,
+        'give each cluster its own WorkloadsStack.');
+    }
+    this.kubernetesProvider = new KubernetesProvider(this, 'kubernetes', {
+      host: cluster.endpoint,
+      clusterCaCertificate: Fn.base64decode(cluster.certificateAuthorityData),
+      exec: [{
+        apiVersion: 'client.authentication.k8s.io/v1beta1',
+        command: 'aws',
+        args: ['eks', 'get-token', '--cluster-name', cluster.clusterName, '--region', cluster.region, '--output', 'json'],
+      }],
+    });
+  }
+
+  /**
+   * The cdk8s scope in which `owner` (a construct of any stack) creates its Kubernetes objects.
+   * One scope per owner, named after the owner's path.
+   */
+  public scopeFor(owner: IConstruct): Construct {
+    const key = owner.node.path;
+    let s = this.scopes.get(key);
+    if (!s) {
+      if (this.objects) {
+        invalid(owner, 'it adds Kubernetes objects after the workloads stack was synthesized.', 'create every construct before app.synth().');
+      }
+      s = new Construct(this.chart, key.replace(/\//g, '--'));
+      this.scopes.set(key, s);
+    }
+    return s;
+  }
+
+  /** Every Kubernetes object of this stack, resolved (cdktf tokens still as tokens). */
+  public synthesizeObjects(): SynthesizedObject[] {
+    this.objects ??= this.chart.toJson() as SynthesizedObject[];
+    return this.objects;
+  }
+
+  /** Converts the cdk8s objects to kubernetes_manifest resources and writes the YAML, then prepares as usual. */
+  public prepareStack(): void {
+    if (!this.kubernetesProvider) {
+      invalid(this, 'it is not connected to a cluster, so its manifests cannot be applied.', 'pass it as `workloads` to an MlCluster, or call connectTo().');
+    }
+    if (!this.node.tryFindChild('manifests')) this.emitManifests();
+    super.prepareStack();
+    this.writeYaml();
+  }
+
+  private emitManifests(): void {
+    const holder = new Construct(this, 'manifests');
+    const namespaces = new Map<string, Manifest>();
+    const seen = new Map<string, string>();
+    const objects = this.synthesizeObjects();
+    const ordered = [...objects.filter((o) => o.kind === 'Namespace'), ...objects.filter((o) => o.kind !== 'Namespace')];
+    for (const obj of ordered) {
+      const ns = obj.metadata.namespace;
+      if (!CLUSTER_SCOPED.has(obj.kind) && !ns) {
+        invalid(this, `${obj.kind} "${obj.metadata.name}" has no namespace.`, 'set metadata.namespace on every namespaced object (the library\'s constructs do).');
+      }
+      const id = [obj.kind, ns, obj.metadata.name].filter(Boolean).join('_').toLowerCase().replace(/[^a-z0-9_-]/g, '_');
+      const identity = `${obj.apiVersion}/${obj.kind} ${ns ?? ''}/${obj.metadata.name}`;
+      if (seen.has(id)) {
+        invalid(this, `two Kubernetes objects share the identity ${identity}.`, 'give one of them another name.');
+      }
+      seen.set(id, identity);
+      const manifest = new Manifest(holder, id, {
+        manifest: obj,
+        fieldManager: { name: 'cdktf-mlops', forceConflicts: false },
+        dependsOn: ns && namespaces.has(ns) ? [namespaces.get(ns)!] : undefined,
+      });
+      manifest.overrideLogicalId(id);
+      if (obj.kind === 'Namespace') namespaces.set(obj.metadata.name, manifest);
+    }
+  }
+
+  private writeYaml(): void {
+    const objects = resolve(this, this.synthesizeObjects()) as SynthesizedObject[];
+    const byNamespace = new Map<string, SynthesizedObject[]>();
+    for (const o of objects) {
+      const file = o.kind === 'Namespace' ? o.metadata.name : o.metadata.namespace ?? 'cluster';
+      byNamespace.set(file, [...(byNamespace.get(file) ?? []), o]);
+    }
+    const dir = this.cdk8sApp.outdir;
+    fs.mkdirSync(dir, { recursive: true });
+    for (const [file, docs] of byNamespace) {
+      // Namespace objects first, so `kubectl apply -f` works on each file.
+      docs.sort((a, b) => Number(b.kind === 'Namespace') - Number(a.kind === 'Namespace'));
+      fs.writeFileSync(path.join(dir, `${file}.k8s.yaml`), Yaml.stringify(...docs));
+    }
+  }
+}

@@ -17,3 +17,5 @@ export * from './security/workload-identity';
 export * from './compute/ml-cluster';
 export * from './compute/restricted-namespace';
 export * from './platform';
+export * from './security/secure-bucket';
+export * from './security/secret-store';

@@ -1,0 +1,75 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { createReferencePlatform } from '../../examples/enterprise-platform/platform';
+import { allObjects, allText, danglingReferences, resource, resources, schemaViolations, synthesize, Synthesized } from '../support/synth';
+
+describe('the reference platform (examples/enterprise-platform)', () => {
+  let s: Synthesized;
+  beforeAll(() => {
+    s = synthesize((app) => createReferencePlatform(app));
+  });
+
+  test('synthesizes a platform stack and a workloads stack', () => {
+    expect(Object.keys(s.stacks).sort()).toEqual(['mlops-prod-platform', 'mlops-prod-workloads']);
+  });
+
+  test('every Terraform reference in every stack resolves', () => {
+    expect(danglingReferences(s)).toEqual([]);
+  });
+
+  test('every Kubernetes object passes the upstream OpenAPI schemas', () => {
+    expect(allObjects(s).length).toBeGreaterThan(0);
+    expect(schemaViolations(allObjects(s))).toEqual([]);
+  });
+
+  test('the workloads stack reaches the cluster through the platform stack outputs with exec auth', () => {
+    const w = s.stacks['mlops-prod-workloads'];
+    const k8s = w.provider.kubernetes[0];
+    expect(k8s.host).toMatch(/^\$\{data\.terraform_remote_state\.[^.]+\.outputs\.[a-z0-9_]+\}$/);
+    expect(k8s.cluster_ca_certificate).toMatch(/^\$\{base64decode\(data\.terraform_remote_state\./);
+    expect(k8s.exec[0]).toMatchObject({ command: 'aws', args: ['eks', 'get-token', '--cluster-name', 'acme-mlops-prod', '--region', 'eu-west-1', '--output', 'json'] });
+    expect(k8s.token).toBeUndefined();
+    const outputs = Object.keys(s.stacks['mlops-prod-platform'].output);
+    expect(outputs.some((o) => /endpoint/.test(o))).toBe(true);
+  });
+
+  test('kubernetes_manifest addresses are <kind>_<namespace>_<name>', () => {
+    const addresses = Object.keys(resources(s.stacks['mlops-prod-workloads'], 'kubernetes_manifest'));
+    expect(addresses).toContain('namespace_mlops-system');
+    expect(addresses).toContain('networkpolicy_mlops-system_default-deny-all');
+    for (const a of addresses) expect(a).toMatch(/^[a-z0-9]+(_[a-z0-9.-]+){1,2}$/);
+  });
+
+  test('the same objects are written as YAML for GitOps and review', () => {
+    expect(s.yamlFiles).toContain('manifests/mlops-prod-workloads/mlops-system.k8s.yaml');
+    const yaml = fs.readFileSync(path.join(s.outdir, 'manifests/mlops-prod-workloads/mlops-system.k8s.yaml'), 'utf8');
+    expect(yaml.startsWith('apiVersion: v1\nkind: Namespace\n')).toBe(true);
+    expect(yaml).toContain('pod-security.kubernetes.io/enforce: restricted');
+    expect(yaml).not.toContain('TfToken');
+  });
+
+  test('every namespace enforces the restricted Pod Security Standard and denies traffic by default', () => {
+    const namespaces = allObjects(s).filter((o) => o.kind === 'Namespace');
+    expect(namespaces.length).toBeGreaterThan(0);
+    for (const ns of namespaces) {
+      expect(ns.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
+      expect(allObjects(s).some((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === ns.metadata.name && o.metadata.name === 'default-deny-all')).toBe(true);
+    }
+  });
+
+  test('prod defaults: 3 zones, NAT per zone, deletion protection, private endpoint, required tags', () => {
+    const p = s.stacks['mlops-prod-platform'];
+    expect(Object.keys(resources(p, 'aws_nat_gateway'))).toHaveLength(3);
+    const eks = resource(p, 'aws_eks_cluster', 'cluster_cluster');
+    expect(eks.deletion_protection).toBe(true);
+    expect(eks.vpc_config.endpoint_public_access).toBe(false);
+    expect(p.provider.aws[0].default_tags[0].tags).toMatchObject({ owner: 'ml-platform@acme.example', 'cost-center': 'cc-4711', environment: 'prod', 'data-classification': 'confidential' });
+  });
+
+  test('no secret value appears anywhere in the output', () => {
+    const text = allText(s);
+    expect(text).not.toMatch(/AKIA[0-9A-Z]{16}/);
+    expect(text).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+    expect(text).not.toMatch(/"(password|master_password|secret_string|token)"\s*:\s*"[^"$]/i);
+  });
+});

@@ -23,7 +23,7 @@ describe('Network (prod profile)', () => {
       'network_private_subnet_0', 'network_private_subnet_1', 'network_private_subnet_2',
       'network_public_subnet_0', 'network_public_subnet_1', 'network_public_subnet_2',
     ]);
-    expect(['a', 'b', 'c'].map((z, i) => subnets[`network_private_subnet_${i}`].availability_zone)).toEqual(['eu-west-1a', 'eu-west-1b', 'eu-west-1c']);
+    expect([0, 1, 2].map((i) => subnets[`network_private_subnet_${i}`].availability_zone)).toEqual(['eu-west-1a', 'eu-west-1b', 'eu-west-1c']);
     expect(subnets.network_private_subnet_0.cidr_block).toBe('10.0.0.0/18');
     expect(subnets.network_public_subnet_0.cidr_block).toBe('10.0.192.0/21');
     expect(subnets.network_data_subnet_2.cidr_block).toBe('10.0.240.0/21');

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Lazy } from 'cdktf';
+import { Lazy, Token } from 'cdktf';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
@@ -11,6 +11,7 @@ import { S3BucketLifecycleConfiguration, S3BucketLifecycleConfigurationRule } fr
 import { S3BucketObjectLockConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-object-lock-configuration';
 import { MlopsStack } from '../core/mlops-stack';
 import { invalid, show } from '../core/errors';
+import { checkName } from '../core/naming';
 import { DataClassification } from '../core/tagging';
 import { DomainKey } from './domain-key';
 import { IGrantable } from './principal';
@@ -76,6 +77,7 @@ export interface SecureBucketProps {
 }
 
 const STORAGE_CLASSES = ['STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'];
+const INFREQUENT_ACCESS = ['STANDARD_IA', 'ONEZONE_IA'];
 
 /**
  * An S3 bucket that is secure and durable by default: SSE-KMS with a customer-managed key and
@@ -90,12 +92,25 @@ export class SecureBucket extends Construct {
   public readonly policy: S3BucketPolicy;
   public readonly lifecycle: S3BucketLifecycleConfiguration;
   public readonly versioning: S3BucketVersioningA;
+  /** Whether this bucket receives server access logs of other buckets. */
+  public readonly isAccessLogTarget: boolean;
+  /** Whether Terraform refuses to destroy the bucket. */
+  public readonly preventDestroy: boolean;
   private readonly extraStatements: BucketPolicyStatement[] = [];
 
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
     const stack = MlopsStack.of(this);
     const profile = stack.profile;
+    if (!Token.isUnresolved(props.bucketName)) checkName(this, 's3-bucket', props.bucketName);
+    if (props.encryptionKey && props.isAccessLogTarget) {
+      invalid(this, 'an access-log target bucket was given an encryption key, but S3 server access logging cannot deliver to SSE-KMS buckets.',
+        'omit encryptionKey on the log bucket (it uses SSE-S3), or drop isAccessLogTarget.');
+    }
+    if (props.accessLogs && !props.accessLogs.isAccessLogTarget) {
+      invalid(this, `accessLogs names bucket ${props.accessLogs.node.path}, which is not an access-log target.`,
+        'create the log bucket with isAccessLogTarget: true so it admits the S3 logging service.');
+    }
     if (!props.encryptionKey && !props.isAccessLogTarget) {
       invalid(this, 'a data bucket has no encryption key.', 'pass encryptionKey (KeyRing.of(this).key("<domain>")); only access-log target buckets use SSE-S3.');
     }
@@ -109,13 +124,26 @@ export class SecureBucket extends Construct {
         invalid(this, `transition to ${t.storageClass} after ${t.days} days is refused by S3 (minimum 30).`, 'transition after 30 days or more, or use INTELLIGENT_TIERING.');
       }
     }
+    checkTransitionOrder(this, props.transitions ?? []);
+    if (props.expirationDays !== undefined) {
+      if (!Number.isInteger(props.expirationDays) || props.expirationDays < 1) {
+        invalid(this, `expirationDays ${show(props.expirationDays)} must be a whole number of at least 1.`, 'use a whole number of days, or omit it to keep objects.');
+      }
+      const last = Math.max(-1, ...(props.transitions ?? []).map((t) => t.days));
+      if (props.expirationDays <= last) {
+        invalid(this, `expirationDays ${props.expirationDays} is not after the last transition (${last} days); S3 refuses such a lifecycle.`,
+          `expire after more than ${last} days, or drop the later transitions.`);
+      }
+    }
     const noncurrentDays = props.noncurrentVersionRetentionDays ?? profile.noncurrentVersionRetentionDays;
     if (!Number.isInteger(noncurrentDays) || noncurrentDays < 1) invalid(this, `noncurrentVersionRetentionDays ${show(noncurrentDays)} must be a whole number of at least 1.`, 'keep old versions for at least a day (the profile default is safer).');
     if (props.objectLock && (!Number.isInteger(props.objectLock.days) || props.objectLock.days < 1)) {
       invalid(this, `object lock retention ${show(props.objectLock.days)} days must be a whole number of at least 1.`, 'use the profile auditRetentionDays.');
     }
     this.encryptionKey = props.encryptionKey;
-    const preventDestroy = props.preventDestroy ?? profile.preventDestroy;
+    this.isAccessLogTarget = props.isAccessLogTarget ?? false;
+    this.preventDestroy = props.preventDestroy ?? profile.preventDestroy;
+    const preventDestroy = this.preventDestroy;
 
     this.bucket = new S3Bucket(this, 'bucket', {
       bucket: props.bucketName,
@@ -174,7 +202,7 @@ export class SecureBucket extends Construct {
       { id: 'expire-noncurrent-versions', status: 'Enabled', filter: [{}], noncurrentVersionExpiration: [{ noncurrentDays: noncurrentDays }] },
     ];
     if ((props.transitions ?? []).length > 0) {
-      rules.push({ id: 'transitions', status: 'Enabled', filter: [{}], transition: props.transitions!.map((t) => ({ days: t.days, storageClass: t.storageClass })) });
+      rules.push({ id: 'transitions', status: 'Enabled', filter: [{}], transition: [...props.transitions!].sort((a, b) => a.days - b.days).map((t) => ({ days: t.days, storageClass: t.storageClass })) });
     }
     if (props.expirationDays !== undefined) {
       rules.push({ id: 'expire-current-objects', status: 'Enabled', filter: [{}], expiration: [{ days: props.expirationDays }] });
@@ -208,7 +236,7 @@ export class SecureBucket extends Construct {
 
   /** Read objects under `prefix` (default: the whole bucket) and list that prefix; decrypt through S3 only. */
   public grantRead(principal: IGrantable, prefix = ''): void {
-    const p = normalizePrefix(prefix);
+    const p = normalizePrefix(this, prefix);
     principal.addToPolicy(
       { actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [`${this.bucket.arn}/${p}*`] },
       {
@@ -222,7 +250,7 @@ export class SecureBucket extends Construct {
 
   /** Write (put, multipart) objects under `prefix`; no delete, no read. Encrypt through S3 only. */
   public grantWrite(principal: IGrantable, prefix = ''): void {
-    const p = normalizePrefix(prefix);
+    const p = normalizePrefix(this, prefix);
     principal.addToPolicy({
       actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
       resources: [`${this.bucket.arn}/${p}*`],
@@ -232,7 +260,7 @@ export class SecureBucket extends Construct {
 
   /** Delete objects under `prefix` (versions stay recoverable until lifecycle expiry). */
   public grantDelete(principal: IGrantable, prefix = ''): void {
-    principal.addToPolicy({ actions: ['s3:DeleteObject'], resources: [`${this.bucket.arn}/${normalizePrefix(prefix)}*`] });
+    principal.addToPolicy({ actions: ['s3:DeleteObject'], resources: [`${this.bucket.arn}/${normalizePrefix(this, prefix)}*`] });
   }
 
   private renderPolicy(): string {
@@ -266,7 +294,31 @@ export class SecureBucket extends Construct {
   }
 }
 
-function normalizePrefix(prefix: string): string {
+function normalizePrefix(scope: Construct, prefix: string): string {
+  if (/[*?]/.test(prefix)) {
+    invalid(scope, `grant prefix ${show(prefix)} contains a wildcard, which would widen the grant.`, 'pass a literal key prefix such as "raw/events/".');
+  }
   const p = prefix.replace(/^\/+/, '');
   return p === '' || p.endsWith('/') ? p : `${p}/`;
+}
+
+/** S3 rejects lifecycles whose transitions repeat a class, or leave an infrequent-access class before 30 days. */
+function checkTransitionOrder(scope: Construct, transitions: BucketTransition[]): void {
+  const sorted = [...transitions].sort((a, b) => a.days - b.days);
+  const seen = new Set<string>();
+  for (let i = 0; i < sorted.length; i++) {
+    const t = sorted[i];
+    if (seen.has(t.storageClass)) {
+      invalid(scope, `transition to ${t.storageClass} is declared twice.`, 'declare each storage class at most once.');
+    }
+    seen.add(t.storageClass);
+    const previous = sorted[i - 1];
+    if (previous && previous.days === t.days) {
+      invalid(scope, `transitions to ${previous.storageClass} and ${t.storageClass} both happen after ${t.days} days.`, 'give each transition a different number of days.');
+    }
+    if (previous && INFREQUENT_ACCESS.includes(previous.storageClass) && t.days - previous.days < 30) {
+      invalid(scope, `transition to ${t.storageClass} after ${t.days} days leaves ${previous.storageClass} after only ${t.days - previous.days} days; S3 requires 30.`,
+        `transition to ${t.storageClass} after ${previous.days + 30} days or more.`);
+    }
+  }
 }

@@ -7,6 +7,7 @@ import { ExistingNetworkAttributes, INetwork, Network, NetworkProps } from './ne
 import { KeyRing } from './security/key-ring';
 import { MlCluster, MlClusterProps } from './compute/ml-cluster';
 import { RestrictedNamespace } from './compute/restricted-namespace';
+import { DataPlatform, DataPlatformProps } from './data/data-platform';
 
 /** Props of {@link MlopsPlatform}. */
 export interface MlopsPlatformProps {
@@ -26,6 +27,11 @@ export interface MlopsPlatformProps {
   readonly network?: NetworkProps | { readonly existing: ExistingNetworkAttributes };
   /** Cluster settings. @default an MlCluster with profile defaults */
   readonly cluster?: Omit<MlClusterProps, 'network' | 'workloads'>;
+  /**
+   * The data domain: lake, stream and batch ingestion, schemas, data quality.
+   * @default a DataLake with raw, curated and features zones
+   */
+  readonly data?: Omit<DataPlatformProps, 'network'>;
   /**
    * Namespace for the platform's own services (tracking, feature server).
    * @default "mlops-system"
@@ -47,6 +53,7 @@ export class MlopsPlatform extends Construct {
   public readonly keys: KeyRing;
   public readonly cluster: MlCluster;
   public readonly systemNamespace: RestrictedNamespace;
+  public readonly data: DataPlatform;
 
   constructor(scope: Construct, id: string, props: MlopsPlatformProps) {
     super(scope, id);
@@ -74,6 +81,7 @@ export class MlopsPlatform extends Construct {
       name: props.systemNamespace ?? 'mlops-system',
       labels: { 'mlops.cdktf.io/tier': 'platform' },
     });
+    this.data = new DataPlatform(this.platformStack, 'data', { ...props.data, network: this.network });
   }
 
   /** Creates the network; a subclass may override it to bring its own. */

@@ -5,7 +5,7 @@ import { danglingReferences, synthesize, Synthesized, TfJson } from '../support/
 /** Flattens a JSON document to path -> leaf value, with the environment's name replaced by ENV. */
 function flatten(doc: TfJson, env: string): Map<string, unknown> {
   const out = new Map<string, unknown>();
-  const norm = (s: string) => s.split(`mlops-${env}`).join('mlops-ENV').split(ENVIRONMENTS[env as 'dev'].stateBucket).join('STATE_BUCKET')
+  const norm = (s: string) => s.split(`mlops-${env}`).join('mlops-ENV').split(`mlops_${env}`).join('mlops_ENV').split(ENVIRONMENTS[env as 'dev'].stateBucket).join('STATE_BUCKET')
     .split(ENVIRONMENTS[env as 'dev'].adminRoleArn).join('ADMIN_ROLE');
   const visit = (v: unknown, path: string) => {
     if (Array.isArray(v) && v.every((x) => typeof x !== 'object')) out.set(path, v.map((x) => (typeof x === 'string' ? norm(x) : x)));

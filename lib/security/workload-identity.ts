@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-identity-association';
 import { MlopsStack } from '../core/mlops-stack';
+import { WorkloadsStack } from '../core/workloads-stack';
 import { checkName } from '../core/naming';
 import { invalid } from '../core/errors';
 import { PlatformRole } from './platform-role';
@@ -14,6 +15,11 @@ export interface IIdentityCluster {
   readonly oidcProviderArn?: string;
   /** OIDC issuer host and path without `https://` (IRSA only). */
   readonly oidcIssuer?: string;
+}
+
+/** A cluster that runs workloads: identities can bind to it and its workloads stack applies objects to it (MlCluster). */
+export interface IWorkloadCluster extends IIdentityCluster {
+  readonly workloads: WorkloadsStack;
 }
 
 /** How pods obtain the role. */

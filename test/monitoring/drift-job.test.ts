@@ -98,6 +98,46 @@ describe('drift-job.js as the container runs it', () => {
     expect(lines[2].QualityDegradation).toBeCloseTo(0.15, 10);
   });
 
+  test('sends the EMF documents to the CloudWatch agent endpoint over TCP', async () => {
+    const net = await import('net');
+    const received: string[] = [];
+    const server = net.createServer((sock) => sock.on('data', (d) => received.push(d.toString())));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as any).port;
+    const base = write('eb.jsonl', [1, 2, 3, 4, 5].map((x) => JSON.stringify({ x })).join('\n'));
+    const rec = write('er.jsonl', [1, 2, 3, 4, 6].map((x) => JSON.stringify({ x })).join('\n'));
+    const cfg = write('emf.json', JSON.stringify({ model: 'm', baseline: base, recent: rec, emfEndpoint: `tcp://127.0.0.1:${port}`, features: [{ name: 'x', type: 'numeric', psiThreshold: 0.2 }] }));
+    const run = await new Promise<{ code: number | null }>((resolve) => {
+      const child = require('child_process').spawn(process.execPath, [SCRIPT, cfg]);
+      child.on('exit', (code: number | null) => resolve({ code }));
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    server.close();
+    expect(run.code).toBe(0);
+    const docs = received.join('').trim().split('\n').map((l) => JSON.parse(l));
+    expect(docs.map((d) => d.Feature ?? 'summary')).toEqual(['x', 'summary']);
+    expect(docs[0]._aws.CloudWatchMetrics[0].Namespace).toBe('CdktfMlops/Drift');
+  });
+
+  test('an unreachable EMF endpoint exits 2', () => {
+    const base = write('ub.jsonl', '{"x":1}\n{"x":2}');
+    const cfg = write('u.json', JSON.stringify({ model: 'm', baseline: base, recent: base, emfEndpoint: 'tcp://127.0.0.1:1', features: [{ name: 'x', type: 'numeric', psiThreshold: 0.2 }] }));
+    const run = spawnSync(process.execPath, [SCRIPT, cfg], { encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/drift-job: emfEndpoint tcp:\/\/127\.0\.0\.1:1: connect ECONNREFUSED/);
+  });
+
+  test('reads every data file below a synced prefix directory', () => {
+    fs.mkdirSync(path.join(dir, 'recent/dt=2026-11-28'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'recent/dt=2026-11-29'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'recent/dt=2026-11-28/part-0.jsonl'), '{"x":1}\n{"x":2}\n');
+    fs.writeFileSync(path.join(dir, 'recent/dt=2026-11-29/part-0.csv'), 'x\n3\n');
+    fs.writeFileSync(path.join(dir, 'recent/_SUCCESS'), '');
+    expect(drift.loadRecords(path.join(dir, 'recent')).map((r) => r.x)).toEqual([1, 2, 3]);
+    fs.mkdirSync(path.join(dir, 'empty'));
+    expect(() => drift.loadRecords(path.join(dir, 'empty'))).toThrow(/no \.jsonl or \.csv files \(has the data been synced\?\)/);
+  });
+
   test('a malformed config or input exits 2 with a message, not a stack trace', () => {
     const bad = spawnSync(process.execPath, [SCRIPT, write('bad.json', '{"model":')], { encoding: 'utf8' });
     expect(bad.status).toBe(2);

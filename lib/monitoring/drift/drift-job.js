@@ -11,9 +11,10 @@
  * ground truth (accuracy for classification, mean absolute error for regression), compared with the
  * baseline quality.
  *
- * Publishes every value as CloudWatch Embedded Metric Format lines on stdout (the node's log agent
- * turns them into metrics, no SDK or credentials needed here) and exits 0; a malformed config or input
- * exits 2 with a message. Usage:
+ * Publishes every value as CloudWatch Embedded Metric Format documents: to the CloudWatch agent's EMF
+ * endpoint when `emfEndpoint` is set (tcp://host:25888, as the amazon-cloudwatch-observability add-on
+ * runs it; no SDK or credentials needed in this pod), and always on stdout for the job log. Exits 0;
+ * a malformed config or input, or an unreachable endpoint, exits 2 with a message. Usage:
  *   node drift-job.js <config.json>
  * where config.json is {
  *   "model": "churn", "namespace": "CdktfMlops/Drift",
@@ -27,6 +28,7 @@
  * Input files are JSON Lines (.jsonl) or CSV with a header row (.csv).
  */
 const fs = require('fs');
+const net = require('net');
 
 const EPSILON = 1e-4;
 
@@ -216,24 +218,56 @@ function checkConfig(c) {
     if (!(f.psiThreshold > 0)) problems.push(`feature ${f.name}: psiThreshold must be > 0`);
     if (f.ksThreshold !== undefined && !(f.ksThreshold > 0 && f.ksThreshold <= 1)) problems.push(`feature ${f.name}: ksThreshold must be in (0, 1]`);
   }
+  if (c.emfEndpoint !== undefined && !/^tcp:\/\/[^:/]+:\d+$/.test(c.emfEndpoint)) problems.push('emfEndpoint must be tcp://host:port');
   return problems;
 }
 
-function main(argv) {
+/** Records of a file, or of every .jsonl/.ndjson/.csv file below a directory (e.g. a synced S3 prefix). */
+function loadRecords(target) {
+  if (!fs.statSync(target).isDirectory()) return parseRecords(fs.readFileSync(target, 'utf8'), target);
+  const files = [];
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = dir + '/' + e.name;
+      if (e.isDirectory()) walk(p);
+      else if (/\.(jsonl|ndjson|csv)$/.test(e.name)) files.push(p);
+    }
+  };
+  walk(target);
+  if (files.length === 0) throw new Error(`${target}: no .jsonl or .csv files (has the data been synced?)`);
+  return files.flatMap((f) => parseRecords(fs.readFileSync(f, 'utf8'), f));
+}
+
+/** Sends newline-delimited documents to a tcp://host:port EMF endpoint. */
+function sendEmf(endpoint, docs) {
+  const m = /^tcp:\/\/([^:/]+):(\d+)$/.exec(endpoint);
+  if (!m) return Promise.reject(new Error(`emfEndpoint ${endpoint} is not tcp://host:port`));
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: m[1], port: Number(m[2]) }, () => {
+      socket.end(docs.map((d) => JSON.stringify(d)).join('\n') + '\n', resolve);
+    });
+    socket.setTimeout(10000, () => { socket.destroy(); reject(new Error(`emfEndpoint ${endpoint} timed out`)); });
+    socket.on('error', (e) => reject(new Error(`emfEndpoint ${endpoint}: ${e.message}`)));
+  });
+}
+
+async function main(argv) {
   const configPath = argv[2];
   if (!configPath) { process.stderr.write('usage: drift-job.js <config.json>\n'); return 2; }
   try {
     const config = JSON.parse(fs.readFileSync(configPath, 'utf8'));
     const problems = checkConfig(config);
     if (problems.length > 0) throw new Error('invalid config: ' + problems.join('; '));
-    const load = (file) => parseRecords(fs.readFileSync(file, 'utf8'), file);
+    const load = (file) => loadRecords(file);
     let quality;
     if (config.quality) {
       const q = config.quality;
       quality = modelQuality(q.task, load(q.predictions), load(q.groundTruth), q.idField || 'id', q.predictionField || 'prediction', q.labelField || 'label');
     }
     const result = computeDrift(config, load(config.baseline), load(config.recent), quality);
-    for (const doc of toEmf(result, config.namespace || 'CdktfMlops/Drift', Date.now())) process.stdout.write(JSON.stringify(doc) + '\n');
+    const docs = toEmf(result, config.namespace || 'CdktfMlops/Drift', Date.now());
+    for (const doc of docs) process.stdout.write(JSON.stringify(doc) + '\n');
+    if (config.emfEndpoint) await sendEmf(config.emfEndpoint, docs);
     process.stderr.write(JSON.stringify({ summary: result }) + '\n');
     return 0;
   } catch (e) {
@@ -242,6 +276,6 @@ function main(argv) {
   }
 }
 
-module.exports = { quantileEdges, numericPsi, categoricalPsi, kolmogorovSmirnov, modelQuality, parseRecords, computeDrift, toEmf, checkConfig, main };
+module.exports = { quantileEdges, numericPsi, categoricalPsi, kolmogorovSmirnov, modelQuality, parseRecords, loadRecords, computeDrift, toEmf, checkConfig, sendEmf, main };
 
-if (require.main === module) process.exitCode = main(process.argv);
+if (require.main === module) main(process.argv).then((code) => { process.exitCode = code; });

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { App, Fn, TerraformOutput } from 'cdktf';
+import { App, Fn, ITerraformDependable, TerraformOutput } from 'cdktf';
 import { EksCluster } from '@cdktf/provider-aws/lib/eks-cluster';
 import { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group';
 import { EksAddon } from '@cdktf/provider-aws/lib/eks-addon';
@@ -7,6 +7,7 @@ import { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry';
 import { EksAccessPolicyAssociation } from '@cdktf/provider-aws/lib/eks-access-policy-association';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
+import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { MlopsStack } from '../core/mlops-stack';
 import { WorkloadsStack, ClusterConnection } from '../core/workloads-stack';
 import { invalid, show } from '../core/errors';
@@ -17,6 +18,19 @@ import { DomainKey } from '../security/domain-key';
 import { EncryptedLogGroup } from '../security/encrypted-log-group';
 import { PlatformRole } from '../security/platform-role';
 import { IIdentityCluster, WorkloadIdentity } from '../security/workload-identity';
+import { ISecretStore } from '../security/secret-store';
+import { checkNodeCounts } from './node-counts';
+import { IGpuPool } from './gpu';
+import { IAddonCluster } from './helm-addon';
+import { ClusterAutoscaler } from './cluster-autoscaler';
+import { MetricsServer } from './metrics-server';
+import { LoadBalancerController } from './load-balancer-controller';
+import { ExternalSecretsOperator } from './external-secrets-operator';
+import { NvidiaDevicePlugin } from './nvidia-device-plugin';
+import type { GpuNodePool } from './gpu-node-pool';
+import type { NodePool } from './node-pool';
+
+export { checkNodeCounts } from './node-counts';
 
 /** Kubernetes versions EKS supports in standard support (checked at synth). */
 export const SUPPORTED_KUBERNETES_VERSIONS = ['1.31', '1.32', '1.33', '1.34'];
@@ -74,6 +88,24 @@ export interface MlClusterProps {
    * @default the profile's deletionProtection
    */
   readonly deletionProtection?: boolean;
+  /**
+   * Optional add-ons installed from their pinned charts (ADDON_CHARTS). External Secrets Operator is
+   * always installed (the platform's secret store).
+   * @default all true
+   */
+  readonly addons?: MlClusterAddons;
+}
+
+/** Which optional chart add-ons {@link MlCluster} installs. */
+export interface MlClusterAddons {
+  /** cluster-autoscaler with the priority expander (spot first). @default true */
+  readonly clusterAutoscaler?: boolean;
+  /** metrics-server. @default true */
+  readonly metricsServer?: boolean;
+  /** AWS Load Balancer Controller. @default true */
+  readonly loadBalancerController?: boolean;
+  /** NVIDIA device plugin on GPU nodes. @default true */
+  readonly nvidiaDevicePlugin?: boolean;
 }
 
 /**
@@ -82,7 +114,7 @@ export interface MlClusterProps {
  * (vpc-cni with network policy, coredns, kube-proxy, Pod Identity agent, EBS CSI), and a system
  * node group on AL2023 with IMDSv2 and encrypted volumes.
  */
-export class MlCluster extends Construct implements IIdentityCluster {
+export class MlCluster extends Construct implements IIdentityCluster, IAddonCluster {
   public readonly cluster: EksCluster;
   public readonly clusterName: string;
   public readonly version: string;
@@ -98,6 +130,19 @@ export class MlCluster extends Construct implements IIdentityCluster {
   public readonly network: INetwork;
   public readonly oidcProvider?: IamOpenidConnectProvider;
   public readonly metadataHopLimit: number;
+  /** The helm provider (platform stack) that installs add-on charts on this cluster. */
+  public readonly helmProvider: HelmProvider;
+  /** Secrets Manager behind External Secrets Operator: `grantRead(secretArn)` lets the operator read one secret. */
+  public readonly secretStore: ISecretStore;
+  public readonly externalSecrets: ExternalSecretsOperator;
+  public readonly clusterAutoscaler?: ClusterAutoscaler;
+  public readonly metricsServer?: MetricsServer;
+  public readonly loadBalancerController?: LoadBalancerController;
+  public readonly nvidiaDevicePlugin?: NvidiaDevicePlugin;
+  /** Add-ons every node group waits for (CNI, kube-proxy, Pod Identity agent). */
+  public readonly nodeDependencies: ITerraformDependable[] = [];
+  private readonly gpuPoolList: GpuNodePool[] = [];
+  private readonly nodePoolList: NodePool[] = [];
   private readonly stack: MlopsStack;
 
   constructor(scope: Construct, id: string, props: MlClusterProps) {
@@ -166,7 +211,7 @@ export class MlCluster extends Construct implements IIdentityCluster {
       });
     }
 
-    for (const [i, arn] of (props.adminRoleArns ?? []).entries()) this.addAdminRole(`admin_${i}`, arn);
+    for (const [i, arn] of (props.adminRoleArns ?? []).entries()) this.addAdminRole(adminId(arn, i), arn);
 
     this.nodeRole = new PlatformRole(this, 'node_role', {
       nameParts: ['eks', 'node'],
@@ -180,6 +225,15 @@ export class MlCluster extends Construct implements IIdentityCluster {
       type: 'EC2_LINUX',
     });
 
+    // Add-ons that run on the nodes wait for them; the CNI and Pod Identity agent come first.
+    const cni = new WorkloadIdentity(this, 'vpc_cni_identity', {
+      cluster: this, namespace: 'kube-system', serviceAccountName: 'aws-node', description: 'VPC CNI plugin',
+      managedPolicies: ['AmazonEKS_CNI_Policy'], createAssociation: false,
+    });
+    this.addAddon('eks-pod-identity-agent', {});
+    this.addAddon('vpc-cni', { configurationValues: JSON.stringify({ enableNetworkPolicy: 'true', env: { ENABLE_PREFIX_DELEGATION: 'true' } }), identity: cni });
+    this.addAddon('kube-proxy', {});
+    this.nodeDependencies.push(this.addons['eks-pod-identity-agent'], this.addons['vpc-cni'], this.addons['kube-proxy']);
     const counts = props.systemNodeCount ?? profile.systemNodeCount;
     checkNodeCounts(this, counts);
     const template = this.nodeLaunchTemplate('system', 50);
@@ -194,19 +248,12 @@ export class MlCluster extends Construct implements IIdentityCluster {
       scalingConfig: { minSize: counts.min, desiredSize: counts.desired, maxSize: counts.max },
       updateConfig: { maxUnavailablePercentage: 33 },
       launchTemplate: { id: template.id, version: Fn.tostring(template.latestVersion) },
-      labels: { 'mlops.cdktf.io/pool': 'system' },
+      labels: { 'mlops.cdktf.io/pool': 'system', 'mlops.cdktf.io/capacity': 'on-demand' },
       nodeRepairConfig: { enabled: true },
       lifecycle: { ignoreChanges: ['scaling_config[0].desired_size'] },
+      dependsOn: this.nodeDependencies,
     });
 
-    // Add-ons that run on the nodes wait for them; the CNI and Pod Identity agent come first.
-    const cni = new WorkloadIdentity(this, 'vpc_cni_identity', {
-      cluster: this, namespace: 'kube-system', serviceAccountName: 'aws-node', description: 'VPC CNI plugin',
-      managedPolicies: ['AmazonEKS_CNI_Policy'], createAssociation: false,
-    });
-    this.addAddon('eks-pod-identity-agent', {});
-    this.addAddon('vpc-cni', { configurationValues: JSON.stringify({ enableNetworkPolicy: 'true', env: { ENABLE_PREFIX_DELEGATION: 'true' } }), identity: cni });
-    this.addAddon('kube-proxy', {});
     this.addAddon('coredns', { afterNodes: true });
     const ebs = new WorkloadIdentity(this, 'ebs_csi_identity', {
       cluster: this, namespace: 'kube-system', serviceAccountName: 'ebs-csi-controller-sa', description: 'EBS CSI driver',
@@ -229,6 +276,42 @@ export class MlCluster extends Construct implements IIdentityCluster {
     } else {
       this.workloads = new WorkloadsStack(App.of(this), `${stack.node.id}-workloads`, { cluster: this.connection, backend: stack.backendProps });
     }
+
+    this.helmProvider = new HelmProvider(this, 'helm', {
+      kubernetes: {
+        host: this.cluster.endpoint,
+        clusterCaCertificate: Fn.base64decode(this.connection.certificateAuthorityData),
+        exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'aws', args: ['eks', 'get-token', '--cluster-name', this.clusterName, '--region', stack.region, '--output', 'json'] },
+      },
+    });
+    const addons = props.addons ?? {};
+    this.externalSecrets = new ExternalSecretsOperator(this, 'external_secrets', { cluster: this, workloads: this.workloads });
+    this.secretStore = this.externalSecrets;
+    if (addons.clusterAutoscaler ?? true) this.clusterAutoscaler = new ClusterAutoscaler(this, 'cluster_autoscaler', { cluster: this, nodePools: () => this.nodePoolList });
+    if (addons.metricsServer ?? true) this.metricsServer = new MetricsServer(this, 'metrics_server', { cluster: this });
+    if (addons.loadBalancerController ?? true) this.loadBalancerController = new LoadBalancerController(this, 'load_balancer_controller', { cluster: this, vpcId: props.network.vpcId });
+    if (addons.nvidiaDevicePlugin ?? true) this.nvidiaDevicePlugin = new NvidiaDevicePlugin(this, 'nvidia_device_plugin', { cluster: this });
+  }
+
+  /** The GPU pools of this cluster (taints, labels, tolerations, node selectors). */
+  public get gpuPools(): readonly IGpuPool[] {
+    return this.gpuPoolList;
+  }
+
+  /** What add-on releases wait for: the system nodes that run them. */
+  public get addonDependencies(): ITerraformDependable[] {
+    return [this.systemNodeGroup];
+  }
+
+  /** Called by GpuNodePool: records the pool and hands its node groups to the autoscaler. */
+  public registerGpuPool(pool: GpuNodePool): void {
+    this.gpuPoolList.push(pool);
+    for (const p of pool.nodePools) this.registerNodePool(p);
+  }
+
+  /** Records a node group the autoscaler manages (GpuNodePool does this; call it for plain NodePools). */
+  public registerNodePool(pool: NodePool): void {
+    if (!this.nodePoolList.includes(pool)) this.nodePoolList.push(pool);
   }
 
   public get clusterArn(): string {
@@ -298,12 +381,8 @@ export class MlCluster extends Construct implements IIdentityCluster {
   }
 }
 
-/** Fails unless 0 <= min <= desired <= max and max >= 1. */
-export function checkNodeCounts(scope: Construct, c: { min: number; desired?: number; max: number }): void {
-  const desired = c.desired ?? c.min;
-  if (![c.min, desired, c.max].every((n) => Number.isInteger(n) && n >= 0) || c.max < 1) {
-    invalid(scope, `node counts ${show(c)} must be whole numbers with max at least 1.`, 'use e.g. { min: 2, desired: 2, max: 4 }.');
-  }
-  if (c.min > c.max) invalid(scope, `min size ${c.min} is greater than max size ${c.max}.`, 'make min no larger than max.');
-  if (desired < c.min || desired > c.max) invalid(scope, `desired size ${desired} is outside min ${c.min} and max ${c.max}.`, 'pick a desired size between min and max.');
+/** A stable construct id for an admin role: its role name when the ARN is literal (adding a role renames nothing). */
+function adminId(arn: string, index: number): string {
+  const m = /^arn:[^:]+:iam::\d{12}:role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(arn);
+  return m ? `admin_${m[1].toLowerCase().replace(/[^a-z0-9]+/g, '_')}` : `admin_${index}`;
 }

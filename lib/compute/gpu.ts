@@ -1,0 +1,72 @@
+import { k8s } from 'cdk8s-plus-28';
+
+/** A node taint as Kubernetes spells it. */
+export interface NodeTaint {
+  readonly key: string;
+  /** @default no value */
+  readonly value?: string;
+  readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+/** The taint every GPU pool carries, so only pods that ask for GPUs land there. */
+export const GPU_TAINT: NodeTaint = { key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' };
+
+/** Label keys the library puts on nodes; workloads select on them. */
+export const NODE_LABELS = {
+  /** Pool name (shared by a GPU pool's spot and on-demand halves). */
+  pool: 'mlops.cdktf.io/pool',
+  /** `nvidia` on GPU nodes. */
+  accelerator: 'mlops.cdktf.io/accelerator',
+  /** `spot` or `on-demand`. */
+  capacity: 'mlops.cdktf.io/capacity',
+} as const;
+
+/** What serving and training need to know of a GPU pool. */
+export interface IGpuPool {
+  /** Pool name (the value of the `mlops.cdktf.io/pool` label). */
+  readonly poolName: string;
+  /** Labels every node of the pool carries (spot and fallback alike). */
+  readonly labels: Record<string, string>;
+  /** Taints every node of the pool carries. */
+  readonly taints: NodeTaint[];
+  /** Tolerations a pod needs to run on the pool. */
+  readonly tolerations: k8s.Toleration[];
+  /** Node selector that pins a pod to the pool (either capacity type). */
+  readonly nodeSelector: Record<string, string>;
+  /** Most GPUs the pool can provide at its cost ceiling (both halves at max size). */
+  readonly maxGpus: number;
+}
+
+/** Whether `tolerations` tolerate `taint` (Kubernetes semantics). */
+export function tolerates(tolerations: k8s.Toleration[], taint: NodeTaint): boolean {
+  return tolerations.some((t) => {
+    if (t.effect && t.effect !== taint.effect) return false;
+    if (t.operator === 'Exists') return t.key === undefined || t.key === taint.key;
+    return t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
+  });
+}
+
+/** The pools among `pools` a pod with this selector and these tolerations can be scheduled on. */
+export function poolsFor(pools: readonly IGpuPool[], nodeSelector: Record<string, string>, tolerations: k8s.Toleration[]): IGpuPool[] {
+  return pools.filter((p) =>
+    Object.entries(nodeSelector).every(([k, v]) => p.labels[k] === v)
+    && p.taints.every((t) => t.effect === 'PreferNoSchedule' || tolerates(tolerations, t)));
+}
+
+/** Tolerations for a list of taints. */
+export function tolerationsFor(taints: readonly NodeTaint[]): k8s.Toleration[] {
+  return taints.map((t) => ({ key: t.key, operator: 'Equal', value: t.value ?? '', effect: t.effect }));
+}
+
+/** GPUs per instance of the NVIDIA GPU types the library knows (x86_64, AL2023 NVIDIA AMI). */
+export const NVIDIA_GPU_COUNT: Record<string, number> = {
+  'g4dn.xlarge': 1, 'g4dn.2xlarge': 1, 'g4dn.4xlarge': 1, 'g4dn.8xlarge': 1, 'g4dn.16xlarge': 1, 'g4dn.12xlarge': 4, 'g4dn.metal': 8,
+  'g5.xlarge': 1, 'g5.2xlarge': 1, 'g5.4xlarge': 1, 'g5.8xlarge': 1, 'g5.16xlarge': 1, 'g5.12xlarge': 4, 'g5.24xlarge': 4, 'g5.48xlarge': 8,
+  'g6.xlarge': 1, 'g6.2xlarge': 1, 'g6.4xlarge': 1, 'g6.8xlarge': 1, 'g6.16xlarge': 1, 'g6.12xlarge': 4, 'g6.24xlarge': 4, 'g6.48xlarge': 8,
+  'g6e.xlarge': 1, 'g6e.2xlarge': 1, 'g6e.4xlarge': 1, 'g6e.8xlarge': 1, 'g6e.16xlarge': 1, 'g6e.12xlarge': 4, 'g6e.24xlarge': 4, 'g6e.48xlarge': 8,
+  'p3.2xlarge': 1, 'p3.8xlarge': 4, 'p3.16xlarge': 8, 'p3dn.24xlarge': 8,
+  'p4d.24xlarge': 8, 'p4de.24xlarge': 8, 'p5.48xlarge': 8, 'p5e.48xlarge': 8, 'p5en.48xlarge': 8,
+};
+
+/** A diversified default for spot GPU pools: three families, two sizes each (1 GPU per node). */
+export const DEFAULT_GPU_INSTANCE_TYPES = ['g6.xlarge', 'g6.2xlarge', 'g5.xlarge', 'g5.2xlarge', 'g4dn.xlarge', 'g4dn.2xlarge'];

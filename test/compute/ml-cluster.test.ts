@@ -1,0 +1,224 @@
+import { App } from 'cdktf';
+import { Network } from '../../lib/network/network';
+import { WorkloadsStack } from '../../lib/core/workloads-stack';
+import { MlCluster, CONTROL_PLANE_LOG_TYPES, SUPPORTED_KUBERNETES_VERSIONS } from '../../lib/compute/ml-cluster';
+import { ADDON_CHARTS } from '../../lib/compute/addon-versions';
+import { allObjects, danglingReferences, object, policy, resource, resources, schemaViolations, synthesize, Synthesized } from '../support/synth';
+import { testCluster, testStack } from '../support/fixtures';
+
+const newApp = () => new App({ outdir: '/tmp/cdktf-mlops-unused' });
+
+describe('MlCluster (defaults)', () => {
+  let s: Synthesized;
+  let p: any;
+  beforeAll(() => {
+    s = synthesize((app) => {
+      const { cluster } = testCluster(app, { cluster: { adminRoleArns: ['arn:aws:iam::111122223333:role/platform-admin'] } });
+      cluster.secretStore.grantRead('arn:aws:secretsmanager:eu-west-1:111122223333:secret:mlflow-db-AbCdEf', 'arn:aws:kms:eu-west-1:111122223333:key/abc');
+    });
+    p = s.stacks.platform;
+  });
+
+  test('references resolve and Kubernetes objects pass schema validation', () => {
+    expect(danglingReferences(s)).toEqual([]);
+    expect(schemaViolations(allObjects(s))).toEqual([]);
+  });
+
+  test('the API endpoint is private only', () => {
+    const c = resource(p, 'aws_eks_cluster', 'cluster_cluster');
+    expect(c.vpc_config).toMatchObject({ endpoint_private_access: true, endpoint_public_access: false });
+    expect(c.vpc_config.public_access_cidrs).toBeUndefined();
+    expect(c.vpc_config.subnet_ids).toContain('${aws_subnet.network_private_subnet_0.id}');
+  });
+
+  test('secrets are envelope-encrypted with the cluster CMK, and the cluster role may use it', () => {
+    const c = resource(p, 'aws_eks_cluster', 'cluster_cluster');
+    expect(c.encryption_config).toEqual({ resources: ['secrets'], provider: { key_arn: '${aws_kms_key.keys_cluster_key.arn}' } });
+    const doc = policy(resource(p, 'aws_iam_role_policy', 'cluster_cluster_role_policy').policy);
+    expect(doc.Statement).toEqual([expect.objectContaining({ Sid: 'EnvelopeEncryption', Resource: '${aws_kms_key.keys_cluster_key.arn}' })]);
+  });
+
+  test('all five control-plane log types go to an encrypted log group created first', () => {
+    const c = resource(p, 'aws_eks_cluster', 'cluster_cluster');
+    expect(c.enabled_cluster_log_types).toEqual(['api', 'audit', 'authenticator', 'controllerManager', 'scheduler']);
+    expect(CONTROL_PLANE_LOG_TYPES).toHaveLength(5);
+    const lg = resource(p, 'aws_cloudwatch_log_group', /control_plane_logs/);
+    expect(lg.name).toBe('/aws/eks/acme-dev/cluster');
+    expect(lg.kms_key_id).toMatch(/aws_kms_key\.keys_logs_key\.arn/);
+    expect(c.depends_on).toContain('aws_cloudwatch_log_group.cluster_control_plane_logs_log_group');
+  });
+
+  test('access entries (API mode) replace aws-auth; the creator gets no implicit admin', () => {
+    const c = resource(p, 'aws_eks_cluster', 'cluster_cluster');
+    expect(c.access_config).toEqual({ authentication_mode: 'API', bootstrap_cluster_creator_admin_permissions: false });
+    expect(resource(p, 'aws_eks_access_entry', 'cluster_node_access_entry').type).toBe('EC2_LINUX');
+    expect(resource(p, 'aws_eks_access_entry', 'cluster_admin_platform_admin_access_entry').principal_arn).toBe('arn:aws:iam::111122223333:role/platform-admin');
+    const assoc = resource(p, 'aws_eks_access_policy_association', 'cluster_admin_platform_admin_cluster_admin');
+    expect(assoc.policy_arn).toBe('arn:${data.aws_partition.partition.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy');
+    expect(assoc.access_scope).toEqual({ type: 'cluster' });
+    expect(allObjects(s).some((o) => o.kind === 'ConfigMap' && o.metadata.name === 'aws-auth')).toBe(false);
+  });
+
+  test('managed add-ons: vpc-cni with network policy, coredns, kube-proxy, EBS CSI, Pod Identity agent', () => {
+    const addons = resources(p, 'aws_eks_addon');
+    expect(Object.values(addons).map((a: any) => a.addon_name).sort()).toEqual(['aws-ebs-csi-driver', 'coredns', 'eks-pod-identity-agent', 'kube-proxy', 'vpc-cni']);
+    const cni = resource(p, 'aws_eks_addon', 'cluster_addon_vpc_cni');
+    expect(JSON.parse(cni.configuration_values).enableNetworkPolicy).toBe('true');
+    expect(cni.pod_identity_association).toEqual([{ role_arn: '${aws_iam_role.cluster_vpc_cni_identity_role_role.arn}', service_account: 'aws-node' }]);
+    const ebs = resource(p, 'aws_eks_addon', 'cluster_addon_aws_ebs_csi_driver');
+    expect(ebs.pod_identity_association[0].service_account).toBe('ebs-csi-controller-sa');
+    expect(resource(p, 'aws_eks_cluster', 'cluster_cluster').bootstrap_self_managed_addons).toBe(false);
+  });
+
+  test('nodes wait for the CNI, kube-proxy and Pod Identity agent; coredns and EBS CSI wait for nodes', () => {
+    const ng = resource(p, 'aws_eks_node_group', 'cluster_system_node_group');
+    expect(ng.depends_on).toEqual(['aws_eks_addon.cluster_addon_eks_pod_identity_agent', 'aws_eks_addon.cluster_addon_vpc_cni', 'aws_eks_addon.cluster_addon_kube_proxy']);
+    expect(resource(p, 'aws_eks_addon', 'cluster_addon_coredns').depends_on).toEqual(['aws_eks_node_group.cluster_system_node_group']);
+  });
+
+  test('every launch template requires IMDSv2 with hop limit 1 and encrypts the root volume with the compute key', () => {
+    const lts = Object.values(resources(p, 'aws_launch_template')) as any[];
+    expect(lts.length).toBeGreaterThan(0);
+    for (const lt of lts) {
+      expect(lt.metadata_options).toEqual({ http_endpoint: 'enabled', http_tokens: 'required', http_put_response_hop_limit: 1, instance_metadata_tags: 'disabled' });
+      expect(lt.block_device_mappings[0].ebs).toMatchObject({ encrypted: 'true', kms_key_id: '${aws_kms_key.keys_compute_key.arn}', volume_type: 'gp3' });
+    }
+    const ng = resource(p, 'aws_eks_node_group', 'cluster_system_node_group');
+    expect(ng.launch_template.id).toBe('${aws_launch_template.cluster_system_launch_template.id}');
+    expect(ng.ami_type).toBe('AL2023_x86_64_STANDARD');
+  });
+
+  test('the default version is supported and pinned', () => {
+    expect(SUPPORTED_KUBERNETES_VERSIONS).toContain(resource(p, 'aws_eks_cluster', 'cluster_cluster').version);
+  });
+
+  test('the helm provider lives in the platform stack and uses exec auth against this cluster', () => {
+    expect(p.provider.helm).toEqual([{
+      kubernetes: {
+        host: '${aws_eks_cluster.cluster_cluster.endpoint}',
+        cluster_ca_certificate: '${base64decode(aws_eks_cluster.cluster_cluster.certificate_authority[0].data)}',
+        exec: { api_version: 'client.authentication.k8s.io/v1beta1', command: 'aws', args: ['eks', 'get-token', '--cluster-name', 'acme-dev', '--region', 'eu-west-1', '--output', 'json'] },
+      },
+    }]);
+  });
+
+  test('add-ons are installed from their pinned official charts, after the system nodes', () => {
+    const releases = resources(p, 'helm_release');
+    const byName = Object.fromEntries(Object.values(releases).map((r: any) => [r.name, r]));
+    expect(Object.keys(byName).sort()).toEqual(Object.keys(ADDON_CHARTS).sort());
+    for (const [name, ref] of Object.entries(ADDON_CHARTS)) {
+      expect(byName[name]).toMatchObject({ repository: ref.repository, chart: ref.chart, version: ref.version, atomic: true });
+      expect(byName[name].depends_on).toContain('aws_eks_node_group.cluster_system_node_group');
+    }
+  });
+
+  test('External Secrets Operator: CRDs by the platform stack, the ClusterSecretStore in the workloads stack', () => {
+    const eso = resource(p, 'helm_release', 'cluster_external_secrets_release');
+    expect(JSON.parse(eso.values[0]).installCRDs).toBe(true);
+    expect(object(s, 'ClusterSecretStore', 'aws-secrets-manager')).toEqual({
+      apiVersion: 'external-secrets.io/v1', kind: 'ClusterSecretStore', metadata: { name: 'aws-secrets-manager' },
+      spec: { provider: { aws: { service: 'SecretsManager', region: 'eu-west-1' } } },
+    });
+  });
+
+  test('secretStore.grantRead allows exactly that secret (and decrypt via Secrets Manager), nothing else', () => {
+    const doc = policy(resource(p, 'aws_iam_role_policy', 'cluster_external_secrets_identity_role_policy').policy);
+    expect(doc.Statement).toEqual([
+      { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:mlflow-db-AbCdEf' },
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: 'arn:aws:kms:eu-west-1:111122223333:key/abc', Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } } },
+    ]);
+    const assoc = resource(p, 'aws_eks_pod_identity_association', 'cluster_external_secrets_identity_association');
+    expect(assoc).toMatchObject({ namespace: 'external-secrets', service_account: 'external-secrets' });
+  });
+
+  test('the cluster autoscaler may scale only the groups this cluster owns', () => {
+    const doc = policy(resource(p, 'aws_iam_role_policy', 'cluster_cluster_autoscaler_identity_role_policy').policy);
+    const scale = doc.Statement.find((st: any) => st.Sid === 'ScaleOwnGroups');
+    expect(scale.Action).toEqual(['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup']);
+    expect(scale.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/k8s.io/cluster-autoscaler/acme-dev': 'owned' } });
+    const describe = doc.Statement.find((st: any) => st.Sid === 'Discover');
+    expect(describe.Action.every((a: string) => /:(Describe|Get)/.test(a))).toBe(true);
+    for (const st of doc.Statement) expect(JSON.stringify(st.Action)).not.toMatch(/:\*|"\*"/);
+  });
+
+  test('the load balancer controller may change only resources tagged for this cluster', () => {
+    const doc = policy(resource(p, 'aws_iam_role_policy', 'cluster_load_balancer_controller_identity_role_policy').policy);
+    const mutating = doc.Statement.filter((st: any) => ['ManageOwnSecurityGroups', 'ManageOwnLoadBalancers', 'CreateTagged'].includes(st.Sid));
+    expect(mutating).toHaveLength(3);
+    for (const st of mutating) expect(JSON.stringify(st.Condition)).toMatch(/elbv2\.k8s\.aws\/cluster/);
+    const all = doc.Statement.flatMap((st: any) => [].concat(st.Action));
+    expect(all).not.toContain('iam:CreateServiceLinkedRole');
+    expect(all.filter((a: string) => /^ec2:(Run|Terminate)/.test(a))).toEqual([]);
+  });
+
+  test('metrics-server and the device plugin have no AWS identity', () => {
+    expect(Object.keys(resources(p, 'aws_iam_role')).filter((k) => /metrics|nvidia/.test(k))).toEqual([]);
+  });
+
+  test('the NVIDIA device plugin runs only on GPU nodes and tolerates the GPU taint', () => {
+    const v = JSON.parse(resource(p, 'helm_release', 'cluster_nvidia_device_plugin_release').values[0]);
+    expect(v.nodeSelector).toEqual({ 'mlops.cdktf.io/accelerator': 'nvidia' });
+    expect(v.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]);
+  });
+});
+
+describe('MlCluster options', () => {
+  test('a public endpoint only by explicit opt-in with CIDRs', () => {
+    const s = synthesize((app) => testCluster(app, { cluster: { publicEndpointCidrs: ['203.0.113.0/24'] } }));
+    const c = resource(s.stacks.platform, 'aws_eks_cluster', 'cluster_cluster');
+    expect(c.vpc_config).toMatchObject({ endpoint_private_access: true, endpoint_public_access: true, public_access_cidrs: ['203.0.113.0/24'] });
+    expect(danglingReferences(s)).toEqual([]);
+  });
+
+  test('metadataHopLimit 2 is honoured on every launch template; IRSA creates the OIDC provider; add-ons can be turned off', () => {
+    const s = synthesize((app) => testCluster(app, { cluster: { metadataHopLimit: 2, irsa: true, addons: { clusterAutoscaler: false, metricsServer: false, loadBalancerController: false, nvidiaDevicePlugin: false } } }));
+    const p = s.stacks.platform;
+    for (const lt of Object.values(resources(p, 'aws_launch_template')) as any[]) expect(lt.metadata_options.http_put_response_hop_limit).toBe(2);
+    expect(resource(p, 'aws_iam_openid_connect_provider', 'cluster_oidc_provider').client_id_list).toEqual(['sts.amazonaws.com']);
+    expect(Object.values(resources(p, 'helm_release')).map((r: any) => r.name)).toEqual(['external-secrets']);
+    expect(danglingReferences(s)).toEqual([]);
+  });
+
+  test('every name fits with the longest allowed name prefix (24 characters)', () => {
+    const s = synthesize((app) => testCluster(app, { stack: { namePrefix: 'acme-mlops-prod-emea-abc' } }));
+    const roles = Object.values(resources(s.stacks.platform, 'aws_iam_role')).map((r: any) => r.name);
+    expect(roles).toContain('acme-mlops-prod-emea-abc-wi-kube-system-aws-lb-controller');
+    for (const name of roles) expect(name.length).toBeLessThanOrEqual(64);
+  });
+
+  test('prod profile turns on deletion protection', () => {
+    const s = synthesize((app) => testCluster(app, { stack: { profile: 'prod' } }));
+    expect(resource(s.stacks.platform, 'aws_eks_cluster', 'cluster_cluster').deletion_protection).toBe(true);
+  });
+});
+
+describe('MlCluster errors', () => {
+  const build = (props: any) => () => testCluster(newApp(), { cluster: props });
+
+  test('unsupported Kubernetes version', () => {
+    expect(build({ version: '1.27' })).toThrow(/^\[platform\/cluster\] Kubernetes version "1\.27" is not in EKS standard support\. Fix: use one of 1\.31, 1\.32, 1\.33, 1\.34\.$/);
+  });
+  test('public endpoint open to the internet', () => {
+    expect(build({ publicEndpointCidrs: ['0.0.0.0/0'] })).toThrow(/^\[platform\/cluster\] publicEndpointCidrs contains 0\.0\.0\.0\/0, which opens the API endpoint to the internet\. Fix: list the office or VPN CIDRs/);
+  });
+  test('invalid public CIDR', () => {
+    expect(build({ publicEndpointCidrs: ['10.0.0.0/33'] })).toThrow(/^\[platform\/cluster\] publicEndpointCidrs entry "10\.0\.0\.0\/33" is not a valid IPv4 CIDR block\. Fix: use blocks such as "203\.0\.113\.0\/24"\.$/);
+  });
+  test('hop limit outside 1-2', () => {
+    expect(build({ metadataHopLimit: 3 })).toThrow(/^\[platform\/cluster\] metadataHopLimit 3 is outside 1-2\. Fix: use 1/);
+  });
+  test('system node counts with min > max', () => {
+    expect(build({ systemNodeCount: { min: 3, desired: 3, max: 2 } })).toThrow(/^\[platform\/cluster\] min size 3 is greater than max size 2\. Fix: make min no larger than max\.$/);
+  });
+  test('desired outside min..max', () => {
+    expect(build({ systemNodeCount: { min: 1, desired: 5, max: 2 } })).toThrow(/^\[platform\/cluster\] desired size 5 is outside min 1 and max 2\. Fix: pick a desired size between min and max\.$/);
+  });
+  test('a workloads stack connected twice', () => {
+    const app = newApp();
+    const stack = testStack(app);
+    const network = new Network(stack, 'network', { clusterNames: ['acme-dev'] });
+    const workloads = new WorkloadsStack(app, 'workloads', {});
+    new MlCluster(stack, 'cluster', { network, workloads });
+    expect(() => new MlCluster(stack, 'cluster2', { network, workloads })).toThrow(/^\[workloads\] it is already connected to a cluster/);
+  });
+});

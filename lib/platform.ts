@@ -8,6 +8,9 @@ import { KeyRing } from './security/key-ring';
 import { MlCluster, MlClusterProps } from './compute/ml-cluster';
 import { RestrictedNamespace } from './compute/restricted-namespace';
 import { DataPlatform, DataPlatformProps } from './data/data-platform';
+import { GpuNodePool, GpuNodePoolProps } from './compute/gpu-node-pool';
+import { Team, TeamProps } from './compute/team';
+import { TrainingSchedule, TrainingScheduleProps } from './compute/training-schedule';
 
 /** Props of {@link MlopsPlatform}. */
 export interface MlopsPlatformProps {
@@ -33,6 +36,28 @@ export interface MlopsPlatformProps {
    */
   readonly data?: Omit<DataPlatformProps, 'network'>;
   /**
+   * GPU pools of the cluster (spot with on-demand fallback by default).
+   * @default one pool "training": spot, max 4 nodes, on-demand fallback max 2
+   */
+  readonly gpuPools?: Array<Omit<GpuNodePoolProps, 'cluster'>>;
+  /**
+   * Teams: a restricted namespace with quotas, RBAC through an access entry, and an identity each.
+   * @default none
+   */
+  readonly teams?: Array<Omit<TeamProps, 'cluster'>>;
+  /**
+   * Recurring GPU training runs. `team` names one of `teams`; checkpoints go to
+   * `checkpoints/<team>/` in the lake zone `checkpointZone`.
+   * @default none
+   */
+  readonly trainingSchedules?: Array<Omit<TrainingScheduleProps, 'team' | 'checkpoints' | 'pool'> & {
+    readonly team: string;
+    /** GPU pool name. @default the first GPU pool */
+    readonly pool?: string;
+    /** Lake zone holding checkpoints. @default "curated" */
+    readonly checkpointZone?: string;
+  }>;
+  /**
    * Namespace for the platform's own services (tracking, feature server).
    * @default "mlops-system"
    */
@@ -54,6 +79,9 @@ export class MlopsPlatform extends Construct {
   public readonly cluster: MlCluster;
   public readonly systemNamespace: RestrictedNamespace;
   public readonly data: DataPlatform;
+  public readonly gpuPools: GpuNodePool[];
+  public readonly teams: Record<string, Team> = {};
+  public readonly trainingSchedules: Record<string, TrainingSchedule> = {};
 
   constructor(scope: Construct, id: string, props: MlopsPlatformProps) {
     super(scope, id);
@@ -82,6 +110,32 @@ export class MlopsPlatform extends Construct {
       labels: { 'mlops.cdktf.io/tier': 'platform' },
     });
     this.data = new DataPlatform(this.platformStack, 'data', { ...props.data, network: this.network });
+
+    const pools = props.gpuPools ?? [{ poolName: 'training', maxSize: 4, fallbackMaxSize: 2 }];
+    this.gpuPools = pools.map((p) => new GpuNodePool(this.cluster, `gpu_${p.poolName.replace(/-/g, '_')}`, { ...p, cluster: this.cluster }));
+    for (const t of props.teams ?? []) {
+      this.teams[t.name] = new Team(this.platformStack, `team_${t.name.replace(/-/g, '_')}`, { ...t, cluster: this.cluster });
+    }
+    for (const ts of props.trainingSchedules ?? []) this.addTrainingSchedule(ts);
+  }
+
+  private addTrainingSchedule(ts: NonNullable<MlopsPlatformProps['trainingSchedules']>[number]): void {
+    const team = this.teams[ts.team];
+    if (!team) {
+      invalid(this, `training schedule ${show(ts.name)} names team ${show(ts.team)}, which is not in teams.`,
+        `add the team to teams, or use one of ${Object.keys(this.teams).join(', ') || '(none)'}.`);
+    }
+    const pool = ts.pool === undefined ? undefined : this.gpuPools.find((p) => p.poolName === ts.pool);
+    if (ts.pool !== undefined && !pool) {
+      invalid(this, `training schedule ${show(ts.name)} names GPU pool ${show(ts.pool)}, which is not in gpuPools.`, `use one of ${this.gpuPools.map((p) => p.poolName).join(', ')}.`);
+    }
+    const { team: _team, pool: _pool, checkpointZone, ...rest } = ts;
+    this.trainingSchedules[ts.name] = new TrainingSchedule(this.platformStack, `training_${ts.name.replace(/-/g, '_')}`, {
+      ...rest,
+      team,
+      pool,
+      checkpoints: { bucket: this.data.lake.zone(checkpointZone ?? 'curated').bucket, prefix: `checkpoints/${ts.team}/` },
+    });
   }
 
   /** Creates the network; a subclass may override it to bring its own. */

@@ -15,6 +15,22 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
     cluster: {
       adminRoleArns: ['arn:aws:iam::111122223333:role/acme-platform-admins'],
     },
+    gpuPools: [{
+      poolName: 'training',
+      instanceTypes: ['g6.xlarge', 'g6.2xlarge', 'g5.xlarge', 'g5.2xlarge', 'g4dn.xlarge', 'g4dn.2xlarge'],
+      maxSize: 8,
+      fallbackMaxSize: 2,
+    }],
+    teams: [{ name: 'fraud', accessRoleArn: 'arn:aws:iam::111122223333:role/acme-team-fraud', quota: { gpus: 8 } }],
+    trainingSchedules: [{
+      name: 'fraud-nightly',
+      team: 'fraud',
+      pool: 'training',
+      image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud-train:1.4.0',
+      command: ['python', '-m', 'fraud.train'],
+      gpus: 1,
+      schedule: '0 2 * * *',
+    }],
     data: {
       lake: { lakeFormationAdmins: ['arn:aws:iam::111122223333:role/acme-data-admins'] },
       streams: [{ name: 'clickstream', retentionHours: 168, partitionKeys: { event_type: '.event_type' } }],

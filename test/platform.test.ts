@@ -59,6 +59,17 @@ describe('MlopsPlatform', () => {
       .toThrow(/^\[acme\] name "Acme MLOps" must be lower-case letters, digits and hyphens, starting with a letter\. Fix: use a short name such as "acme-mlops"\.$/);
   });
 
+  test('a training schedule naming an unknown team or GPU pool is an error naming the platform', () => {
+    const schedule = { name: 'nightly', team: 'fraud', image: 'acme/train:1.0.0', command: ['python', 'train.py'], gpus: 1, schedule: '0 2 * * *' };
+    expect(() => new MlopsPlatform(new App({ outdir: '/tmp/cdktf-mlops-bad' }), 'acme', { ...props, trainingSchedules: [schedule] }))
+      .toThrow(/^\[acme\] training schedule "nightly" names team "fraud", which is not in teams\. Fix: add the team to teams, or use one of \(none\)\.$/);
+    expect(() => new MlopsPlatform(new App({ outdir: '/tmp/cdktf-mlops-bad' }), 'acme', {
+      ...props,
+      teams: [{ name: 'fraud', accessRoleArn: 'arn:aws:iam::111122223333:role/fraud' }],
+      trainingSchedules: [{ ...schedule, pool: 'inference' }],
+    })).toThrow(/^\[acme\] training schedule "nightly" names GPU pool "inference", which is not in gpuPools\. Fix: use one of training\.$/);
+  });
+
   test('a missing required tag fails at construction with the stack path', () => {
     expect(() => new MlopsPlatform(new App({ outdir: '/tmp/cdktf-mlops-bad' }), 'acme', { ...props, tags: { owner: 'x', 'cost-center': 'y' } }))
       .toThrow(/^\[acme\/acme-platform\] required tag "data-classification" missing\./);

@@ -61,6 +61,8 @@ export const NAMING_RULES = {
   'model-package-group': rule('SageMaker model package group', 1, 63, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'letters, digits and hyphens'),
   'k8s-name': rule('Kubernetes object name (DNS-1123 label)', 1, 63, DNS_LABEL, LOWER_HYPHEN),
   'k8s-namespace': rule('Kubernetes namespace', 1, 63, DNS_LABEL, LOWER_HYPHEN),
+  'feast-project': rule('Feast project', 1, 100, /^[a-z][a-z0-9_]*$/, 'lower-case letters, digits and underscores, starting with a letter', '_'),
+  'scheduler-schedule': rule('EventBridge Scheduler schedule', 1, 64, /^[0-9a-zA-Z_.-]+$/, 'letters, digits and ._-'),
 } as const satisfies Record<string, NamingRule>;
 
 /** A kind of resource whose name the library checks. */

@@ -1,0 +1,248 @@
+import { Construct } from 'constructs';
+import { Token } from 'cdktf';
+import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
+import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { MlopsStack } from '../core/mlops-stack';
+import { invalid, show } from '../core/errors';
+import { PlatformRole } from '../security/platform-role';
+import { IGrantable } from '../security/principal';
+import { PolicyStatement } from '../security/policy-document';
+
+/** The OIDC identity provider of a CI system. */
+export interface CiOidcProvider {
+  /** Issuer URL, `https://...` (GitHub Actions: `https://token.actions.githubusercontent.com`). */
+  readonly url: string;
+  /** Audience the CI requests tokens for (the `aud` claim). */
+  readonly audience: string;
+}
+
+/** GitHub Actions' OIDC issuer with the AWS audience. */
+export const GITHUB_ACTIONS_OIDC: CiOidcProvider = { url: 'https://token.actions.githubusercontent.com', audience: 'sts.amazonaws.com' };
+
+/** Exact `sub` claims each CI role trusts (StringEquals; no wildcards). */
+export interface CiSubjects {
+  /** Subjects that may push images. */
+  readonly push: string[];
+  /** Subjects that may run the read-only diff. */
+  readonly diff: string[];
+  /** Subjects that may deploy. */
+  readonly deploy: string[];
+}
+
+/** Props of {@link CiCdAccess}. */
+export interface CiCdAccessProps {
+  /** The repository, `org/repo` (GitHub spelling). */
+  readonly repository: string;
+  /**
+   * The branch that may push images and deploy.
+   * @default "main"
+   */
+  readonly branch?: string;
+  /**
+   * The CI's OIDC provider.
+   * @default GITHUB_ACTIONS_OIDC
+   */
+  readonly provider?: CiOidcProvider;
+  /**
+   * ARN of an IAM OIDC provider that already exists for `provider.url` (one per account and URL).
+   * @default a new aws_iam_openid_connect_provider
+   */
+  readonly existingProviderArn?: string;
+  /**
+   * The `sub` claims each role trusts, for CI systems whose claims differ from GitHub's.
+   * @default GitHub Actions: push and deploy `repo:<org>/<repo>:ref:refs/heads/<branch>`; diff that and `repo:<org>/<repo>:pull_request`
+   */
+  readonly subjects?: CiSubjects;
+  /** ARN of the S3 bucket holding the Terraform state (StateBackendProps.bucket). */
+  readonly stateBucketArn: string;
+  /**
+   * Key prefix of the state objects in that bucket (StateBackendProps.keyPrefix).
+   * @default "cdktf-mlops"
+   */
+  readonly stateKeyPrefix?: string;
+  /**
+   * KMS key (ARN) encrypting the state objects.
+   * @default none (the bucket's default encryption with an S3-managed key)
+   */
+  readonly stateKmsKeyArn?: string;
+  /**
+   * AWS managed policies (names under `arn:<partition>:iam::aws:policy/`) of the diff role.
+   * @default ["job-function/ViewOnlyAccess"]
+   */
+  readonly diffPolicies?: string[];
+  /**
+   * Policy ARNs the deploy role gets; always bounded by the deploy permissions boundary.
+   * @default ["arn:<partition>:iam::aws:policy/AdministratorAccess"]
+   */
+  readonly deployPolicyArns?: string[];
+}
+
+const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+const BRANCH = /^(?!\/)(?!.*\/\/)(?!.*\.\.)[A-Za-z0-9._\/-]{1,255}(?<!\/)$/;
+
+/**
+ * Keyless CI/CD access: an IAM OIDC provider for the CI (GitHub Actions by default) and three
+ * roles trusted through `sts:AssumeRoleWithWebIdentity` with exact (`StringEquals`) `aud` and `sub`
+ * claims for one repository and branch, each with one-hour sessions:
+ *
+ * - `imagePush`: `ecr:GetAuthorizationToken`; a ContainerRegistry grants it push to its repositories;
+ * - `diff`: read-only (`ViewOnlyAccess` + read of the Terraform state under its key prefix + the S3
+ *   lockfile), trusted for pull requests and the branch;
+ * - `deploy`: `deployPolicyArns` (default AdministratorAccess), bounded by a permissions boundary
+ *   that denies IAM users and access keys, tampering with CloudTrail, leaving the organization and
+ *   changes to the CI roles, the OIDC provider and the boundary itself.
+ *
+ * No IAM user and no access key is created.
+ */
+export class CiCdAccess extends Construct {
+  /** ARN of the OIDC provider the roles trust. */
+  public readonly providerArn: string;
+  public readonly oidcProvider?: IamOpenidConnectProvider;
+  public readonly imagePushRole: PlatformRole;
+  public readonly diffRole: PlatformRole;
+  public readonly deployRole: PlatformRole;
+  public readonly deployBoundary: IamPolicy;
+  public readonly subjects: CiSubjects;
+  public readonly repository: string;
+  public readonly branch: string;
+  /** Host and path of the provider URL (the prefix of its claim keys). */
+  public readonly providerHost: string;
+
+  constructor(scope: Construct, id: string, props: CiCdAccessProps) {
+    super(scope, id);
+    const stack = MlopsStack.of(this);
+    const provider = props.provider ?? GITHUB_ACTIONS_OIDC;
+    this.checkProps(props, provider);
+    this.repository = props.repository;
+    this.branch = props.branch ?? 'main';
+    const host = (this.providerHost = provider.url.replace(/^https:\/\//, '').replace(/\/$/, ''));
+    const repo = `repo:${props.repository}`;
+    const onBranch = `${repo}:ref:refs/heads/${this.branch}`;
+    this.subjects = props.subjects ?? { push: [onBranch], diff: [`${repo}:pull_request`, onBranch], deploy: [onBranch] };
+
+    if (props.existingProviderArn) {
+      this.providerArn = props.existingProviderArn;
+    } else {
+      this.oidcProvider = new IamOpenidConnectProvider(this, 'oidc_provider', { url: provider.url.replace(/\/$/, ''), clientIdList: [provider.audience] });
+      this.providerArn = this.oidcProvider.arn;
+    }
+
+    const role = (rid: string, part: string, description: string, subjects: string[], managedPolicies?: string[]) => new PlatformRole(this, rid, {
+      nameParts: ['ci', part],
+      description: `${description} (CI of ${props.repository})`,
+      maxSessionDuration: 3600,
+      managedPolicies,
+      trust: [{
+        principals: { Federated: this.providerArn },
+        actions: ['sts:AssumeRoleWithWebIdentity'],
+        conditions: { StringEquals: { [`${host}:aud`]: provider.audience, [`${host}:sub`]: subjects.length === 1 ? subjects[0] : subjects } },
+      }],
+    });
+
+    this.imagePushRole = role('image_push_role', 'image-push', 'Pushes images to ECR', this.subjects.push);
+    this.imagePushRole.addToPolicy({
+      sid: 'EcrLogin',
+      actions: ['ecr:GetAuthorizationToken'],
+      resources: ['*'],
+      wildcardReason: 'ecr:GetAuthorizationToken supports no resource-level permissions; pushing is granted per repository by ContainerRegistry',
+    });
+
+    this.diffRole = role('diff_role', 'diff', 'Runs cdktf diff read-only', this.subjects.diff, props.diffPolicies ?? ['job-function/ViewOnlyAccess']);
+    const prefix = (props.stateKeyPrefix ?? 'cdktf-mlops').replace(/^\/+|\/+$/g, '');
+    this.grantStateRead(this.diffRole, props, prefix);
+    this.diffRole.addToPolicy({ sid: 'StateLock', actions: ['s3:PutObject', 's3:DeleteObject'], resources: [`${props.stateBucketArn}/${prefix}/*.tflock`] });
+
+    this.deployRole = role('deploy_role', 'deploy', 'Deploys the platform with cdktf deploy', this.subjects.deploy);
+    for (const [i, arn] of (props.deployPolicyArns ?? [`arn:${stack.partition}:iam::aws:policy/AdministratorAccess`]).entries()) {
+      this.deployRole.node.addMetadata('cdktf-mlops:deploy-policy', arn);
+      new IamRolePolicyAttachment(this, `deploy_policy_${policyId(arn, i)}`, {
+        role: this.deployRole.roleName,
+        policyArn: arn,
+      });
+    }
+    this.grantStateRead(this.deployRole, props, prefix);
+    this.deployRole.addToPolicy({ sid: 'StateWrite', actions: ['s3:PutObject', 's3:DeleteObject'], resources: [`${props.stateBucketArn}/${prefix}/*`] });
+    if (props.stateKmsKeyArn) this.deployRole.addToPolicy({ sid: 'StateKeyEncrypt', actions: ['kms:GenerateDataKey', 'kms:Encrypt'], resources: [props.stateKmsKeyArn] });
+
+    this.deployBoundary = new IamPolicy(this, 'deploy_boundary', {
+      name: stack.naming.name(this, 'iam-policy', 'ci', 'deploy', 'boundary'),
+      description: `Permissions boundary of the CI deploy role of ${props.repository}`,
+      policy: JSON.stringify({ Version: '2012-10-17', Statement: this.boundaryStatements(stack) }),
+    });
+    this.deployRole.role.permissionsBoundary = this.deployBoundary.arn;
+  }
+
+  /** The push role as a grantee (ContainerRegistry.grantPush(ci.imagePush)). */
+  public get imagePush(): IGrantable {
+    return this.imagePushRole;
+  }
+
+  /**
+   * Statements of the deploy role's permissions boundary: allow everything the attached policies
+   * allow, except the guard rails. Subclasses may override it to add denies.
+   */
+  protected boundaryStatements(stack: MlopsStack): unknown[] {
+    const ciRoles = stack.arn('iam', `role/${stack.naming.prefix}-ci-*`, { region: false });
+    const self = stack.arn('iam', `policy/${stack.naming.name(this, 'iam-policy', 'ci', 'deploy', 'boundary')}`, { region: false });
+    return [
+      { Sid: 'AllowWithinBoundary', Effect: 'Allow', Action: '*', Resource: '*' },
+      { Sid: 'NoLongLivedCredentials', Effect: 'Deny', Action: ['iam:CreateUser', 'iam:CreateAccessKey', 'iam:UpdateAccessKey', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile', 'iam:CreateServiceSpecificCredential'], Resource: '*' },
+      { Sid: 'KeepAuditTrail', Effect: 'Deny', Action: ['cloudtrail:StopLogging', 'cloudtrail:DeleteTrail', 'cloudtrail:UpdateTrail', 'cloudtrail:PutEventSelectors', 'cloudtrail:DeleteEventDataStore', 'cloudtrail:StopEventDataStoreIngestion', 'organizations:LeaveOrganization'], Resource: '*' },
+      {
+        Sid: 'NoChangesToCiAccess',
+        Effect: 'Deny',
+        Action: ['iam:UpdateAssumeRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy',
+          'iam:PutRolePermissionsBoundary', 'iam:DeleteRolePermissionsBoundary', 'iam:UpdateRole', 'iam:UpdateRoleDescription', 'iam:DeleteRole', 'iam:TagRole', 'iam:UntagRole'],
+        Resource: ciRoles,
+      },
+      { Sid: 'NoChangesToBoundary', Effect: 'Deny', Action: ['iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy', 'iam:TagPolicy', 'iam:UntagPolicy'], Resource: self },
+      {
+        Sid: 'NoChangesToCiIdentityProvider',
+        Effect: 'Deny',
+        Action: ['iam:DeleteOpenIDConnectProvider', 'iam:UpdateOpenIDConnectProviderThumbprint', 'iam:AddClientIDToOpenIDConnectProvider', 'iam:RemoveClientIDFromOpenIDConnectProvider',
+          'iam:TagOpenIDConnectProvider', 'iam:UntagOpenIDConnectProvider'],
+        Resource: stack.arn('iam', `oidc-provider/${this.providerHost}`, { region: false }),
+      },
+    ];
+  }
+
+  private grantStateRead(principal: PlatformRole, props: CiCdAccessProps, prefix: string): void {
+    const statements: PolicyStatement[] = [
+      { sid: 'StateRead', actions: ['s3:GetObject'], resources: [`${props.stateBucketArn}/${prefix}/*`] },
+      { sid: 'StateList', actions: ['s3:ListBucket'], resources: [props.stateBucketArn], conditions: { StringLike: { 's3:prefix': [`${prefix}/*`] } } },
+    ];
+    if (props.stateKmsKeyArn) statements.push({ sid: 'StateKeyDecrypt', actions: ['kms:Decrypt', 'kms:DescribeKey'], resources: [props.stateKmsKeyArn] });
+    principal.addToPolicy(...statements);
+  }
+
+  private checkProps(props: CiCdAccessProps, provider: CiOidcProvider): void {
+    if (!REPOSITORY.test(props.repository)) {
+      invalid(this, `repository ${show(props.repository)} is not "<org>/<repo>".`, 'use the exact GitHub spelling, e.g. "acme/ml-platform"; wildcards are not allowed.');
+    }
+    const branch = props.branch ?? 'main';
+    if (!BRANCH.test(branch)) {
+      invalid(this, `branch ${show(branch)} is not a literal branch name.`, 'use the exact branch, e.g. "main" (no wildcards, no "refs/heads/").');
+    }
+    if (branch.startsWith('refs/')) invalid(this, `branch ${show(branch)} includes the ref prefix.`, 'pass the branch name only, e.g. "main".');
+    if (!/^https:\/\/[a-z0-9.-]+(\/[A-Za-z0-9._~\/-]*)?$/.test(provider.url)) {
+      invalid(this, `provider.url ${show(provider.url)} is not an https issuer URL.`, 'use e.g. "https://token.actions.githubusercontent.com".');
+    }
+    if (!provider.audience) invalid(this, 'provider.audience is empty.', 'use the audience the CI requests, e.g. "sts.amazonaws.com".');
+    for (const [role, subs] of Object.entries(props.subjects ?? {})) {
+      if (subs.length === 0) invalid(this, `subjects.${role} is empty, so no workflow could assume the role.`, 'list the exact sub claims, e.g. "repo:acme/ml:ref:refs/heads/main".');
+      for (const s of subs) {
+        if (/[*?]/.test(s)) invalid(this, `subjects.${role} entry ${show(s)} contains a wildcard.`, 'list exact sub claims; trust is StringEquals only.');
+      }
+    }
+    if (!Token.isUnresolved(props.stateBucketArn) && !/^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.stateBucketArn)) {
+      invalid(this, `stateBucketArn ${show(props.stateBucketArn)} is not an S3 bucket ARN.`, 'use e.g. "arn:aws:s3:::acme-terraform-state".');
+    }
+    if ((props.deployPolicyArns ?? ['x']).length === 0) invalid(this, 'deployPolicyArns is empty, so the deploy role could deploy nothing.', 'omit it (AdministratorAccess, bounded) or list the policies a deploy needs.');
+  }
+}
+
+function policyId(arn: string, index: number): string {
+  const last = arn.split('/').pop() ?? '';
+  return /^[A-Za-z0-9_-]+$/.test(last) && !Token.isUnresolved(last) ? last.replace(/-/g, '_').toLowerCase() : String(index);
+}

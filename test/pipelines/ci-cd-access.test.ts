@@ -1,0 +1,186 @@
+import { App } from 'cdktf';
+import { CiCdAccess, CiCdAccessProps } from '../../lib/pipelines/ci-cd-access';
+import { allText, danglingReferences, policy, resource, resources, synthesize, Synthesized } from '../support/synth';
+import { testStack } from '../support/fixtures';
+
+const STATE = 'arn:aws:s3:::acme-terraform-state';
+const PROPS: CiCdAccessProps = { repository: 'acme/ml-platform', stateBucketArn: STATE };
+const GH = 'token.actions.githubusercontent.com';
+
+const actionsOf = (doc: any): string[] => doc.Statement.filter((st: any) => (st.Effect ?? 'Allow') === 'Allow').flatMap((st: any) => [].concat(st.Action));
+
+describe('CiCdAccess (GitHub Actions defaults)', () => {
+  let s: Synthesized;
+  let p: any;
+  beforeAll(() => {
+    s = synthesize((app) => {
+      const stack = testStack(app);
+      new CiCdAccess(stack, 'ci', PROPS);
+    });
+    p = s.stacks.platform;
+  });
+  const trust = (role: string) => policy(resource(p, 'aws_iam_role', `ci_${role}_role_role`).assume_role_policy).Statement;
+  const inline = (role: string) => policy(resource(p, 'aws_iam_role_policy', `ci_${role}_role_policy`).policy);
+
+  test('references resolve', () => {
+    expect(danglingReferences(s)).toEqual([]);
+  });
+
+  test('an OIDC provider for GitHub Actions with the STS audience', () => {
+    expect(resource(p, 'aws_iam_openid_connect_provider', 'ci_oidc_provider')).toMatchObject({ url: 'https://token.actions.githubusercontent.com', client_id_list: ['sts.amazonaws.com'] });
+  });
+
+  test('no IAM user, no access key, anywhere', () => {
+    expect(resources(p, 'aws_iam_user')).toEqual({});
+    expect(resources(p, 'aws_iam_access_key')).toEqual({});
+    expect(allText(s)).not.toMatch(/aws_iam_user|aws_iam_access_key|AKIA[0-9A-Z]{16}/);
+  });
+
+  test('push and deploy trust exactly the main branch of the one repository (StringEquals, web identity)', () => {
+    for (const role of ['image_push', 'deploy']) {
+      expect(trust(role)).toEqual([{
+        Effect: 'Allow',
+        Principal: { Federated: '${aws_iam_openid_connect_provider.ci_oidc_provider.arn}' },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: { StringEquals: { [`${GH}:aud`]: 'sts.amazonaws.com', [`${GH}:sub`]: 'repo:acme/ml-platform:ref:refs/heads/main' } },
+      }]);
+    }
+  });
+
+  test('diff trusts pull requests and the branch of the repository, nothing wider', () => {
+    const st = trust('diff')[0];
+    expect(st.Condition).toEqual({ StringEquals: { [`${GH}:aud`]: 'sts.amazonaws.com', [`${GH}:sub`]: ['repo:acme/ml-platform:pull_request', 'repo:acme/ml-platform:ref:refs/heads/main'] } });
+    expect(JSON.stringify(trust('diff'))).not.toMatch(/StringLike|\*/);
+  });
+
+  test('sessions last at most one hour', () => {
+    for (const role of ['image_push', 'diff', 'deploy']) expect(resource(p, 'aws_iam_role', `ci_${role}_role_role`).max_session_duration).toBe(3600);
+  });
+
+  test('the push role can log in to ECR and nothing else (registries grant push per repository)', () => {
+    expect(actionsOf(inline('image_push'))).toEqual(['ecr:GetAuthorizationToken']);
+    const attached = Object.values(resources(p, 'aws_iam_role_policy_attachment')).filter((a: any) => a.role.includes('ci_image_push'));
+    expect(attached).toEqual([]);
+  });
+
+  test('the push role cannot deploy: no managed policy, no state access, not the deploy role', () => {
+    expect(JSON.stringify(inline('image_push'))).not.toContain('acme-terraform-state');
+  });
+
+  test('the diff role is read-only: ViewOnlyAccess, state read, lockfile only', () => {
+    const att = Object.values(resources(p, 'aws_iam_role_policy_attachment')).filter((a: any) => a.role.includes('ci_diff'));
+    expect(att.map((a: any) => a.policy_arn)).toEqual(['arn:${data.aws_partition.partition.partition}:iam::aws:policy/job-function/ViewOnlyAccess']);
+    const doc = inline('diff');
+    expect(doc.Statement).toEqual([
+      { Sid: 'StateRead', Effect: 'Allow', Action: 's3:GetObject', Resource: `${STATE}/cdktf-mlops/*` },
+      { Sid: 'StateList', Effect: 'Allow', Action: 's3:ListBucket', Resource: STATE, Condition: { StringLike: { 's3:prefix': ['cdktf-mlops/*'] } } },
+      { Sid: 'StateLock', Effect: 'Allow', Action: ['s3:PutObject', 's3:DeleteObject'], Resource: `${STATE}/cdktf-mlops/*.tflock` },
+    ]);
+  });
+
+  test('the diff role cannot write the state itself', () => {
+    const writes = inline('diff').Statement.filter((st: any) => ([] as string[]).concat(st.Action).includes('s3:PutObject'));
+    expect(writes.flatMap((st: any) => [].concat(st.Resource))).toEqual([`${STATE}/cdktf-mlops/*.tflock`]);
+  });
+
+  test('the deploy role gets AdministratorAccess, bounded by the deploy boundary', () => {
+    expect(resource(p, 'aws_iam_role_policy_attachment', 'ci_deploy_policy_administratoraccess')).toMatchObject({
+      role: '${aws_iam_role.ci_deploy_role_role.name}', policy_arn: 'arn:${data.aws_partition.partition.partition}:iam::aws:policy/AdministratorAccess',
+    });
+    expect(resource(p, 'aws_iam_role', 'ci_deploy_role_role').permissions_boundary).toBe('${aws_iam_policy.ci_deploy_boundary.arn}');
+    expect(resource(p, 'aws_iam_role', 'ci_diff_role_role').permissions_boundary).toBeUndefined();
+  });
+
+  test('the boundary denies users and keys, CloudTrail tampering and changes to the CI roles and itself', () => {
+    const b = resource(p, 'aws_iam_policy', 'ci_deploy_boundary');
+    expect(b.name).toBe('acme-dev-ci-deploy-boundary');
+    const doc = policy(b.policy);
+    const denied = (sid: string) => doc.Statement.find((st: any) => st.Sid === sid);
+    expect(denied('NoLongLivedCredentials')).toMatchObject({ Effect: 'Deny', Resource: '*' });
+    expect(denied('NoLongLivedCredentials').Action).toEqual(expect.arrayContaining(['iam:CreateUser', 'iam:CreateAccessKey']));
+    expect(denied('KeepAuditTrail').Action).toEqual(expect.arrayContaining(['cloudtrail:StopLogging', 'cloudtrail:DeleteTrail', 'cloudtrail:UpdateTrail', 'cloudtrail:PutEventSelectors']));
+    expect(denied('NoChangesToCiAccess')).toMatchObject({
+      Effect: 'Deny', Resource: 'arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.caller_identity.account_id}:role/acme-dev-ci-*',
+    });
+    expect(denied('NoChangesToCiAccess').Action).toEqual(expect.arrayContaining(['iam:UpdateAssumeRolePolicy', 'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePermissionsBoundary']));
+    expect(denied('NoChangesToCiIdentityProvider').Resource).toBe('arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.caller_identity.account_id}:oidc-provider/token.actions.githubusercontent.com');
+    expect(denied('NoChangesToBoundary').Resource).toBe('arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.caller_identity.account_id}:policy/acme-dev-ci-deploy-boundary');
+  });
+
+  test('role names follow the platform naming', () => {
+    expect(['image_push', 'diff', 'deploy'].map((r) => resource(p, 'aws_iam_role', `ci_${r}_role_role`).name)).toEqual(['acme-dev-ci-image-push', 'acme-dev-ci-diff', 'acme-dev-ci-deploy']);
+  });
+});
+
+describe('CiCdAccess options', () => {
+  test('an existing provider, another branch, a state key and scoped deploy policies', () => {
+    const s = synthesize((app) => {
+      const stack = testStack(app);
+      new CiCdAccess(stack, 'ci', {
+        ...PROPS, branch: 'release', existingProviderArn: 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com',
+        stateKeyPrefix: 'platform/prod', stateKmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/abcd',
+        deployPolicyArns: ['arn:aws:iam::111122223333:policy/platform-deploy'],
+      });
+    });
+    const p = s.stacks.platform;
+    expect(danglingReferences(s)).toEqual([]);
+    expect(resources(p, 'aws_iam_openid_connect_provider')).toEqual({});
+    const t = policy(resource(p, 'aws_iam_role', 'ci_deploy_role_role').assume_role_policy).Statement[0];
+    expect(t.Principal).toEqual({ Federated: 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com' });
+    expect(t.Condition.StringEquals[`${GH}:sub`]).toBe('repo:acme/ml-platform:ref:refs/heads/release');
+    expect(resource(p, 'aws_iam_role_policy_attachment', 'ci_deploy_policy_platform_deploy').policy_arn).toBe('arn:aws:iam::111122223333:policy/platform-deploy');
+    const diff = policy(resource(p, 'aws_iam_role_policy', 'ci_diff_role_policy').policy);
+    expect(diff.Statement.find((st: any) => st.Sid === 'StateRead').Resource).toBe(`${STATE}/platform/prod/*`);
+    expect(diff.Statement.find((st: any) => st.Sid === 'StateKeyDecrypt')).toMatchObject({ Action: ['kms:Decrypt', 'kms:DescribeKey'] });
+  });
+
+  test('another CI: provider URL, audience and subject claims are configurable', () => {
+    const s = synthesize((app) => {
+      const stack = testStack(app);
+      new CiCdAccess(stack, 'ci', {
+        ...PROPS, provider: { url: 'https://gitlab.example.com', audience: 'https://gitlab.example.com' },
+        subjects: { push: ['project_path:acme/ml-platform:ref_type:branch:ref:main'], diff: ['project_path:acme/ml-platform:ref_type:branch:ref:main'], deploy: ['project_path:acme/ml-platform:ref_type:branch:ref:main'] },
+      });
+    });
+    const p = s.stacks.platform;
+    expect(resource(p, 'aws_iam_openid_connect_provider', 'ci_oidc_provider')).toMatchObject({ url: 'https://gitlab.example.com', client_id_list: ['https://gitlab.example.com'] });
+    const t = policy(resource(p, 'aws_iam_role', 'ci_diff_role_role').assume_role_policy).Statement[0];
+    expect(t.Condition).toEqual({ StringEquals: { 'gitlab.example.com:aud': 'https://gitlab.example.com', 'gitlab.example.com:sub': 'project_path:acme/ml-platform:ref_type:branch:ref:main' } });
+  });
+});
+
+describe('CiCdAccess errors', () => {
+  const stack = () => testStack(new App({ outdir: '/tmp/cdktf-mlops-unused' }));
+  test.each(['acme', 'acme/*', '*/ml', 'acme/ml/extra', 'ac me/ml'])('repository %s', (repository) => {
+    expect(() => new CiCdAccess(stack(), 'ci', { ...PROPS, repository }))
+      .toThrow(new RegExp(`^\\[platform/ci\\] repository "${repository.replace(/[*/]/g, (c) => `\\${c}`)}" is not "<org>/<repo>"\\. Fix: use the exact GitHub spelling, e\\.g\\. "acme/ml-platform"; wildcards are not allowed\\.$`));
+  });
+  test('a wildcard branch', () => {
+    expect(() => new CiCdAccess(stack(), 'ci', { ...PROPS, branch: 'release/*' }))
+      .toThrow(/^\[platform\/ci\] branch "release\/\*" is not a literal branch name\. Fix: use the exact branch, e\.g\. "main" \(no wildcards, no "refs\/heads\/"\)\.$/);
+  });
+  test('a branch given as a ref', () => {
+    expect(() => new CiCdAccess(stack(), 'ci', { ...PROPS, branch: 'refs/heads/main' }))
+      .toThrow(/^\[platform\/ci\] branch "refs\/heads\/main" includes the ref prefix\. Fix: pass the branch name only, e\.g\. "main"\.$/);
+  });
+  test('a wildcard subject claim', () => {
+    expect(() => new CiCdAccess(stack(), 'ci', { ...PROPS, subjects: { push: ['repo:acme/*'], diff: ['x'], deploy: ['y'] } }))
+      .toThrow(/^\[platform\/ci\] subjects\.push entry "repo:acme\/\*" contains a wildcard\. Fix: list exact sub claims; trust is StringEquals only\.$/);
+  });
+  test('an empty subject list', () => {
+    expect(() => new CiCdAccess(stack(), 'ci', { ...PROPS, subjects: { push: ['x'], diff: [], deploy: ['y'] } }))
+      .toThrow(/^\[platform\/ci\] subjects\.diff is empty, so no workflow could assume the role\./);
+  });
+  test('a provider URL that is not https', () => {
+    expect(() => new CiCdAccess(stack(), 'ci', { ...PROPS, provider: { url: 'http://token.example.com', audience: 'sts.amazonaws.com' } }))
+      .toThrow(/^\[platform\/ci\] provider\.url "http:\/\/token\.example\.com" is not an https issuer URL\./);
+  });
+  test('a state bucket that is not a bucket ARN', () => {
+    expect(() => new CiCdAccess(stack(), 'ci', { ...PROPS, stateBucketArn: 'acme-terraform-state' }))
+      .toThrow(/^\[platform\/ci\] stateBucketArn "acme-terraform-state" is not an S3 bucket ARN\. Fix: use e\.g\. "arn:aws:s3:::acme-terraform-state"\.$/);
+  });
+  test('empty deployPolicyArns', () => {
+    expect(() => new CiCdAccess(stack(), 'ci', { ...PROPS, deployPolicyArns: [] }))
+      .toThrow(/^\[platform\/ci\] deployPolicyArns is empty, so the deploy role could deploy nothing\./);
+  });
+});

@@ -40,3 +40,6 @@ export * from './compute/team';
 export * from './compute/gpu-job';
 export * from './compute/training-job';
 export * from './compute/training-schedule';
+export * from './pipelines/schedule';
+export * from './pipelines/retraining-pipeline';
+export * from './pipelines/ci-cd-access';

@@ -11,6 +11,8 @@ import { DataPlatform, DataPlatformProps } from './data/data-platform';
 import { GpuNodePool, GpuNodePoolProps } from './compute/gpu-node-pool';
 import { Team, TeamProps } from './compute/team';
 import { TrainingSchedule, TrainingScheduleProps } from './compute/training-schedule';
+import { RetrainingPipeline, RetrainingPipelineProps } from './pipelines/retraining-pipeline';
+import { CiCdAccess, CiCdAccessProps } from './pipelines/ci-cd-access';
 
 /** Props of {@link MlopsPlatform}. */
 export interface MlopsPlatformProps {
@@ -58,6 +60,24 @@ export interface MlopsPlatformProps {
     readonly checkpointZone?: string;
   }>;
   /**
+   * Retraining pipelines (Step Functions). `team` names one of `teams`; checkpoints go to
+   * `checkpoints/<team>/`, models to `models/<name>/` in the lake zone `modelZone`.
+   * Step Functions' EKS integration needs a cluster with publicEndpointCidrs.
+   * @default none
+   */
+  readonly retrainingPipelines?: Array<Omit<RetrainingPipelineProps, 'team' | 'checkpoints' | 'models' | 'pool'> & {
+    readonly team: string;
+    /** GPU pool name. @default the first GPU pool */
+    readonly pool?: string;
+    /** Lake zone holding checkpoints and models. @default "curated" */
+    readonly modelZone?: string;
+  }>;
+  /**
+   * Keyless CI/CD access (OIDC). The state bucket, key prefix and KMS key default to `backend`.
+   * @default none
+   */
+  readonly ciCd?: Omit<CiCdAccessProps, 'stateBucketArn' | 'stateKeyPrefix' | 'stateKmsKeyArn'> & { readonly stateBucketArn?: string };
+  /**
    * Namespace for the platform's own services (tracking, feature server).
    * @default "mlops-system"
    */
@@ -82,6 +102,8 @@ export class MlopsPlatform extends Construct {
   public readonly gpuPools: GpuNodePool[];
   public readonly teams: Record<string, Team> = {};
   public readonly trainingSchedules: Record<string, TrainingSchedule> = {};
+  public readonly retrainingPipelines: Record<string, RetrainingPipeline> = {};
+  public readonly ciCd?: CiCdAccess;
 
   constructor(scope: Construct, id: string, props: MlopsPlatformProps) {
     super(scope, id);
@@ -117,18 +139,48 @@ export class MlopsPlatform extends Construct {
       this.teams[t.name] = new Team(this.platformStack, `team_${t.name.replace(/-/g, '_')}`, { ...t, cluster: this.cluster });
     }
     for (const ts of props.trainingSchedules ?? []) this.addTrainingSchedule(ts);
+    for (const rp of props.retrainingPipelines ?? []) this.addRetrainingPipeline(rp);
+    if (props.ciCd) {
+      const stateBucketArn = props.ciCd.stateBucketArn ?? (props.backend ? `arn:${this.platformStack.partition}:s3:::${props.backend.bucket}` : undefined);
+      if (!stateBucketArn) invalid(this, 'ciCd needs the Terraform state bucket, but there is no backend.', 'pass backend, or ciCd.stateBucketArn.');
+      this.ciCd = new CiCdAccess(this.platformStack, 'ci', {
+        ...props.ciCd,
+        stateBucketArn,
+        stateKeyPrefix: props.backend?.keyPrefix,
+        stateKmsKeyArn: props.backend?.kmsKeyId,
+      });
+    }
+  }
+
+  /** The team and GPU pool a schedule or pipeline names; unknown names are errors. */
+  private teamAndPool(kind: string, name: string, teamName: string, poolName?: string) {
+    const team = this.teams[teamName];
+    if (!team) {
+      invalid(this, `${kind} ${show(name)} names team ${show(teamName)}, which is not in teams.`,
+        `add the team to teams, or use one of ${Object.keys(this.teams).join(', ') || '(none)'}.`);
+    }
+    const pool = poolName === undefined ? undefined : this.gpuPools.find((p) => p.poolName === poolName);
+    if (poolName !== undefined && !pool) {
+      invalid(this, `${kind} ${show(name)} names GPU pool ${show(poolName)}, which is not in gpuPools.`, `use one of ${this.gpuPools.map((p) => p.poolName).join(', ')}.`);
+    }
+    return { team, pool };
+  }
+
+  private addRetrainingPipeline(rp: NonNullable<MlopsPlatformProps['retrainingPipelines']>[number]): void {
+    const { team, pool } = this.teamAndPool('retraining pipeline', rp.name, rp.team, rp.pool);
+    const { team: _team, pool: _pool, modelZone, ...rest } = rp;
+    const bucket = this.data.lake.zone(modelZone ?? 'curated').bucket;
+    this.retrainingPipelines[rp.name] = new RetrainingPipeline(this.platformStack, `retraining_${rp.name.replace(/-/g, '_')}`, {
+      ...rest,
+      team,
+      pool,
+      checkpoints: { bucket, prefix: `checkpoints/${rp.team}/` },
+      models: { bucket, prefix: `models/${rp.name}/` },
+    });
   }
 
   private addTrainingSchedule(ts: NonNullable<MlopsPlatformProps['trainingSchedules']>[number]): void {
-    const team = this.teams[ts.team];
-    if (!team) {
-      invalid(this, `training schedule ${show(ts.name)} names team ${show(ts.team)}, which is not in teams.`,
-        `add the team to teams, or use one of ${Object.keys(this.teams).join(', ') || '(none)'}.`);
-    }
-    const pool = ts.pool === undefined ? undefined : this.gpuPools.find((p) => p.poolName === ts.pool);
-    if (ts.pool !== undefined && !pool) {
-      invalid(this, `training schedule ${show(ts.name)} names GPU pool ${show(ts.pool)}, which is not in gpuPools.`, `use one of ${this.gpuPools.map((p) => p.poolName).join(', ')}.`);
-    }
+    const { team, pool } = this.teamAndPool('training schedule', ts.name, ts.team, ts.pool);
     const { team: _team, pool: _pool, checkpointZone, ...rest } = ts;
     this.trainingSchedules[ts.name] = new TrainingSchedule(this.platformStack, `training_${ts.name.replace(/-/g, '_')}`, {
       ...rest,

@@ -31,6 +31,7 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
       gpus: 1,
       schedule: '0 2 * * *',
     }],
+    ciCd: { repository: 'acme/ml-platform', stateBucketArn: 'arn:aws:s3:::acme-terraform-state' },
     data: {
       lake: { lakeFormationAdmins: ['arn:aws:iam::111122223333:role/acme-data-admins'] },
       streams: [{ name: 'clickstream', retentionHours: 168, partitionKeys: { event_type: '.event_type' } }],

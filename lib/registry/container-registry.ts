@@ -1,0 +1,150 @@
+import { Construct } from 'constructs';
+import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
+import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy';
+import { EcrRegistryScanningConfiguration } from '@cdktf/provider-aws/lib/ecr-registry-scanning-configuration';
+import { MlopsStack } from '../core/mlops-stack';
+import { invalid, show } from '../core/errors';
+import { checkName } from '../core/naming';
+import { DomainKey } from '../security/domain-key';
+import { KeyRing } from '../security/key-ring';
+import { IGrantable } from '../security/principal';
+
+/** Props of {@link ContainerRegistry}. */
+export interface ContainerRegistryProps {
+  /** Models that get an image repository `<prefix>/models/<model>`. @default none */
+  readonly models?: string[];
+  /** Platform images (servers, jobs) that get a repository `<prefix>/platform/<image>`. @default none */
+  readonly platformImages?: string[];
+  /** Identities that pull images (node roles). @default none */
+  readonly pullers?: IGrantable[];
+  /** The CI identity: the only one that may push. @default none (grant later with grantPush) */
+  readonly ci?: IGrantable;
+  /** Images kept per repository (any tag); older ones expire. @default 30 */
+  readonly keepLastImages?: number;
+  /** Days an untagged image is kept. @default 7 */
+  readonly untaggedExpiryDays?: number;
+  /**
+   * Registry-wide enhanced scanning (Amazon Inspector, continuous) for this platform's repositories.
+   * The registry scanning configuration is one per account and region: enable it in one stack only.
+   * @default false (basic scan on push on every repository)
+   */
+  readonly enhancedScanning?: boolean;
+}
+
+const PULL = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'];
+const PUSH = ['ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage'];
+const AUTH_REASON = 'ecr:GetAuthorizationToken has no resource-level permissions';
+
+/**
+ * ECR repositories per model and per platform image: KMS-encrypted with the `images` key, immutable
+ * tags, scan on push (optionally registry enhanced scanning), and a lifecycle policy that expires
+ * untagged images and keeps the last N. Pull access for node roles, push access for CI only.
+ */
+export class ContainerRegistry extends Construct {
+  /** Model repositories by model name. */
+  public readonly modelRepositories: Record<string, EcrRepository> = {};
+  /** Platform image repositories by image name. */
+  public readonly platformRepositories: Record<string, EcrRepository> = {};
+  public readonly key: DomainKey;
+  public readonly scanning?: EcrRegistryScanningConfiguration;
+  public readonly keepLastImages: number;
+  private readonly untaggedExpiryDays: number;
+
+  constructor(scope: Construct, id: string, props: ContainerRegistryProps) {
+    super(scope, id);
+    const stack = MlopsStack.of(this);
+    this.keepLastImages = props.keepLastImages ?? 30;
+    if (!Number.isInteger(this.keepLastImages) || this.keepLastImages < 1) {
+      invalid(this, `keepLastImages ${show(this.keepLastImages)} must be a whole number of at least 1.`, 'keep at least the image that is deployed, e.g. 30.');
+    }
+    this.untaggedExpiryDays = props.untaggedExpiryDays ?? 7;
+    if (!Number.isInteger(this.untaggedExpiryDays) || this.untaggedExpiryDays < 1) {
+      invalid(this, `untaggedExpiryDays ${show(this.untaggedExpiryDays)} must be a whole number of at least 1.`, 'use 1 or more days, e.g. 7.');
+    }
+    if ((props.models ?? []).length + (props.platformImages ?? []).length === 0) {
+      invalid(this, 'it has no repository: models and platformImages are both empty.', 'list at least one model or platform image.');
+    }
+    this.key = KeyRing.of(this).key('images');
+    for (const m of props.models ?? []) this.modelRepositories[m] = this.repository('models', m, this.modelRepositories);
+    for (const i of props.platformImages ?? []) this.platformRepositories[i] = this.repository('platform', i, this.platformRepositories);
+
+    if (props.enhancedScanning) {
+      this.scanning = new EcrRegistryScanningConfiguration(this, 'scanning', {
+        scanType: 'ENHANCED',
+        rule: [{ scanFrequency: 'CONTINUOUS_SCAN', repositoryFilter: [{ filter: `${stack.naming.prefix}/*`, filterType: 'WILDCARD' }] }],
+      });
+    }
+    for (const p of props.pullers ?? []) this.grantPull(p);
+    if (props.ci) this.grantPush(props.ci);
+  }
+
+  /** Every repository of the registry. */
+  public get repositories(): EcrRepository[] {
+    return [...Object.values(this.modelRepositories), ...Object.values(this.platformRepositories)];
+  }
+
+  /** The repository URL of a model's images. */
+  public modelImageUrl(model: string): string {
+    const r = this.modelRepositories[model];
+    if (!r) invalid(this, `model ${show(model)} has no repository.`, `use one of ${Object.keys(this.modelRepositories).join(', ') || '(none)'}, or add it to models.`);
+    return r.repositoryUrl;
+  }
+
+  /** Pull every repository (or the given ones). */
+  public grantPull(principal: IGrantable, repositories: EcrRepository[] = this.repositories): void {
+    principal.addToPolicy(
+      { actions: PULL, resources: repositories.map((r) => r.arn) },
+      { actions: ['ecr:GetAuthorizationToken'], resources: ['*'], wildcardReason: AUTH_REASON },
+    );
+  }
+
+  /** Push (and pull) every repository (or the given ones). Tags are immutable, so a push never overwrites. */
+  public grantPush(principal: IGrantable, repositories: EcrRepository[] = this.repositories): void {
+    principal.addToPolicy(
+      { actions: [...PULL, ...PUSH], resources: repositories.map((r) => r.arn) },
+      { actions: ['ecr:GetAuthorizationToken'], resources: ['*'], wildcardReason: AUTH_REASON },
+    );
+  }
+
+  /** The lifecycle policy of every repository: expire untagged images, keep the last N. Override to change it. */
+  protected lifecyclePolicy(): Record<string, unknown> {
+    return {
+      rules: [
+        {
+          rulePriority: 1,
+          description: `Expire untagged images after ${this.untaggedExpiryDays} days`,
+          selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: this.untaggedExpiryDays },
+          action: { type: 'expire' },
+        },
+        {
+          rulePriority: 2,
+          description: `Keep the last ${this.keepLastImages} images`,
+          selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: this.keepLastImages },
+          action: { type: 'expire' },
+        },
+      ],
+    };
+  }
+
+  private repository(kind: 'models' | 'platform', name: string, existing: Record<string, EcrRepository>): EcrRepository {
+    const stack = MlopsStack.of(this);
+    if (existing[name]) invalid(this, `${kind === 'models' ? 'model' : 'platform image'} ${show(name)} is listed twice.`, 'list each name once.');
+    checkName(this, 'k8s-name', name);
+    const repoName = checkName(this, 'ecr-repository', `${stack.naming.prefix}/${kind}/${name}`);
+    const id = `${kind === 'models' ? 'model' : 'platform'}_${name}`;
+    const repo = new EcrRepository(this, id, {
+      name: repoName,
+      imageTagMutability: 'IMMUTABLE',
+      imageScanningConfiguration: { scanOnPush: true },
+      encryptionConfiguration: [{ encryptionType: 'KMS', kmsKey: this.key.keyArn }],
+      forceDelete: false,
+      tags: kind === 'models' ? { model: name } : { 'platform-image': name },
+      lifecycle: stack.profile.preventDestroy ? { preventDestroy: true } : undefined,
+    });
+    new EcrLifecyclePolicy(this, `${id}_lifecycle`, {
+      repository: repo.name,
+      policy: JSON.stringify(this.lifecyclePolicy()),
+    });
+    return repo;
+  }
+}

@@ -13,6 +13,11 @@ import { Team, TeamProps } from './compute/team';
 import { TrainingSchedule, TrainingScheduleProps } from './compute/training-schedule';
 import { RetrainingPipeline, RetrainingPipelineProps } from './pipelines/retraining-pipeline';
 import { CiCdAccess, CiCdAccessProps } from './pipelines/ci-cd-access';
+import { PlatformRole } from './security/platform-role';
+import { ExperimentTracking, ExperimentTrackingProps } from './registry/experiment-tracking';
+import { ModelRegistry, ModelRegistryProps } from './registry/model-registry';
+import { ContainerRegistry, ContainerRegistryProps } from './registry/container-registry';
+import { FeatureStore, FeatureStoreProps } from './features/feature-store';
 
 /** Props of {@link MlopsPlatform}. */
 export interface MlopsPlatformProps {
@@ -78,6 +83,31 @@ export interface MlopsPlatformProps {
    */
   readonly ciCd?: Omit<CiCdAccessProps, 'stateBucketArn' | 'stateKeyPrefix' | 'stateKmsKeyArn'> & { readonly stateBucketArn?: string };
   /**
+   * MLflow tracking server in the system namespace.
+   * @default profile defaults; clients: every team namespace
+   */
+  readonly experimentTracking?: Omit<ExperimentTrackingProps, 'cluster' | 'secretStore' | 'namespace'>;
+  /**
+   * Model registry (SageMaker model package groups). The CI deploy role of `ciCd` registers and
+   * stages versions; only roles in `approverPrincipalArns` may approve for production.
+   * @default none
+   */
+  readonly modelRegistry?: Omit<ModelRegistryProps, 'promoter' | 'approver'> & { readonly approverPrincipalArns: string[] };
+  /**
+   * ECR repositories: cluster nodes pull, the CI image-push role of `ciCd` pushes.
+   * @default none
+   */
+  readonly containerRegistry?: Omit<ContainerRegistryProps, 'pullers' | 'ci'>;
+  /**
+   * The feature store (Feast): offline tables in a lake zone, DynamoDB online tables, registry,
+   * materialization job and feature server in the system namespace.
+   * @default none (a store needs at least one feature view)
+   */
+  readonly features?: Omit<FeatureStoreProps, 'zone' | 'cluster' | 'namespace'> & {
+    /** Lake zone of the offline store and the registry. @default "features" */
+    readonly zone?: string;
+  };
+  /**
    * Namespace for the platform's own services (tracking, feature server).
    * @default "mlops-system"
    */
@@ -104,6 +134,11 @@ export class MlopsPlatform extends Construct {
   public readonly trainingSchedules: Record<string, TrainingSchedule> = {};
   public readonly retrainingPipelines: Record<string, RetrainingPipeline> = {};
   public readonly ciCd?: CiCdAccess;
+  public readonly experimentTracking: ExperimentTracking;
+  public readonly modelRegistry?: ModelRegistry;
+  public readonly modelApprover?: PlatformRole;
+  public readonly containerRegistry?: ContainerRegistry;
+  public readonly features?: FeatureStore;
 
   constructor(scope: Construct, id: string, props: MlopsPlatformProps) {
     super(scope, id);
@@ -139,7 +174,6 @@ export class MlopsPlatform extends Construct {
       this.teams[t.name] = new Team(this.platformStack, `team_${t.name.replace(/-/g, '_')}`, { ...t, cluster: this.cluster });
     }
     for (const ts of props.trainingSchedules ?? []) this.addTrainingSchedule(ts);
-    for (const rp of props.retrainingPipelines ?? []) this.addRetrainingPipeline(rp);
     if (props.ciCd) {
       const stateBucketArn = props.ciCd.stateBucketArn ?? (props.backend ? `arn:${this.platformStack.partition}:s3:::${props.backend.bucket}` : undefined);
       if (!stateBucketArn) invalid(this, 'ciCd needs the Terraform state bucket, but there is no backend.', 'pass backend, or ciCd.stateBucketArn.');
@@ -150,6 +184,42 @@ export class MlopsPlatform extends Construct {
         stateKmsKeyArn: props.backend?.kmsKeyId,
       });
     }
+
+    this.experimentTracking = new ExperimentTracking(this.platformStack, 'experiment_tracking', {
+      clients: Object.values(this.teams).map((t) => ({ namespace: t.namespace.name })),
+      accessLogs: this.data.lake.accessLogBucket,
+      ...props.experimentTracking,
+      cluster: this.cluster,
+      secretStore: this.cluster.secretStore,
+      namespace: this.systemNamespace.name,
+    });
+    if (props.modelRegistry) {
+      if (!this.ciCd) invalid(this, 'modelRegistry is set but ciCd is not, so no CI identity can register model versions.', 'configure ciCd (its deploy role registers and stages versions).');
+      const { approverPrincipalArns, ...registry } = props.modelRegistry;
+      this.modelApprover = new PlatformRole(this.platformStack, 'model_approver', {
+        nameParts: ['model', 'approver'],
+        description: 'Approves model versions for production',
+        trust: [{ principals: { AWS: approverPrincipalArns }, actions: ['sts:AssumeRole'] }],
+      });
+      this.modelRegistry = new ModelRegistry(this.platformStack, 'model_registry', { ...registry, promoter: this.ciCd.deployRole, approver: this.modelApprover });
+    }
+    if (props.containerRegistry) {
+      this.containerRegistry = new ContainerRegistry(this.platformStack, 'container_registry', {
+        ...props.containerRegistry,
+        pullers: [this.cluster.nodeRole],
+        ci: this.ciCd?.imagePushRole,
+      });
+    }
+    if (props.features) {
+      const { zone, ...features } = props.features;
+      this.features = new FeatureStore(this.platformStack, 'features', {
+        ...features,
+        zone: this.data.lake.zone(zone ?? 'features'),
+        cluster: this.cluster,
+        namespace: this.systemNamespace.name,
+      });
+    }
+    for (const rp of props.retrainingPipelines ?? []) this.addRetrainingPipeline(rp);
   }
 
   /** The team and GPU pool a schedule or pipeline names; unknown names are errors. */

@@ -32,6 +32,30 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
       schedule: '0 2 * * *',
     }],
     ciCd: { repository: 'acme/ml-platform', stateBucketArn: 'arn:aws:s3:::acme-terraform-state' },
+    modelRegistry: { models: ['fraud'], approverPrincipalArns: ['arn:aws:iam::111122223333:role/acme-release-managers'] },
+    containerRegistry: { models: ['fraud'], platformImages: ['mlflow', 'fraud-train'] },
+    features: {
+      server: { clients: [{ namespace: 'mlops-system' }, { namespace: 'fraud' }] },
+      featureViews: [
+        {
+          name: 'customer_profile', version: 1, entities: [{ name: 'customer', key: 'customer_id' }],
+          features: [{ name: 'tenure_months', type: 'int64' }, { name: 'plan', type: 'string' }],
+          ttl: 86400, source: { timestampField: 'event_timestamp' }, owner: 'fraud-team@acme.example',
+        },
+        {
+          name: 'customer_profile', version: 2, entities: [{ name: 'customer', key: 'customer_id' }],
+          features: [{ name: 'tenure_months', type: 'int64' }, { name: 'plan', type: 'string' }, { name: 'lifetime_value', type: 'float64' }],
+          ttl: 86400, source: { timestampField: 'event_timestamp', createdTimestampField: 'created_at' },
+          owner: 'fraud-team@acme.example', dataClassification: 'restricted',
+        },
+        {
+          name: 'clickstream_activity', version: 1, entities: [{ name: 'customer', key: 'customer_id' }],
+          features: [{ name: 'clicks_1h', type: 'int64' }, { name: 'purchases_24h', type: 'int64' }],
+          ttl: 3600, source: { timestampField: 'event_timestamp', producedBy: 'clickstream aggregation job' },
+          owner: 'growth-team@acme.example',
+        },
+      ],
+    },
     data: {
       lake: { lakeFormationAdmins: ['arn:aws:iam::111122223333:role/acme-data-admins'] },
       streams: [{ name: 'clickstream', retentionHours: 168, partitionKeys: { event_type: '.event_type' } }],

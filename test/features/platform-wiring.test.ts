@@ -10,14 +10,14 @@ export const REFERENCE_FEATURE_VIEWS: FeatureViewProps[] = [
     entities: [{ name: 'customer', key: 'customer_id' }],
     features: [{ name: 'tenure_months', type: 'int64' }, { name: 'plan', type: 'string' }],
     ttl: 86400, source: { timestampField: 'event_timestamp' },
-    owner: 'churn-team@acme.example',
+    owner: 'fraud-team@acme.example',
   },
   {
     name: 'customer_profile', version: 2,
     entities: [{ name: 'customer', key: 'customer_id' }],
     features: [{ name: 'tenure_months', type: 'int64' }, { name: 'plan', type: 'string' }, { name: 'lifetime_value', type: 'float64' }],
     ttl: 86400, source: { timestampField: 'event_timestamp', createdTimestampField: 'created_at' },
-    owner: 'churn-team@acme.example', dataClassification: 'restricted',
+    owner: 'fraud-team@acme.example', dataClassification: 'restricted',
   },
   {
     name: 'clickstream_activity', version: 1,
@@ -61,8 +61,8 @@ describe('FeatureStore wired into the reference platform', () => {
     for (const x of tables) expect(x).toMatchObject({ deletion_protection_enabled: true, lifecycle: { prevent_destroy: true }, point_in_time_recovery: { enabled: true } });
     const doc = JSON.parse(resource(t, 'aws_s3_object', 'features_registry').content);
     expect(doc.featureViews.map((v: any) => `${v.name}@${v.version} ${v.owner} ${v.dataClassification}`)).toEqual([
-      'customer_profile@1 churn-team@acme.example confidential',
-      'customer_profile@2 churn-team@acme.example restricted',
+      'customer_profile@1 fraud-team@acme.example confidential',
+      'customer_profile@2 fraud-team@acme.example restricted',
       'clickstream_activity@1 growth-team@acme.example confidential',
     ]);
   });

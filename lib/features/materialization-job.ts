@@ -10,6 +10,7 @@ import type { FeatureStore } from './feature-store';
 import type { FeatureView } from './feature-view';
 import { FEAST_IMAGE } from './feast-repo';
 import { checkPinnedImage } from '../core/service-workload';
+import { containerResources, forbidConcurrentCronJob, restrictedJobSpec } from '../core/scheduled-job';
 
 /** Settings of the materialization CronJob. */
 export interface MaterializationProps {
@@ -77,53 +78,38 @@ export class MaterializationJob extends Construct {
       'feast apply',
       'feast materialize-incremental "$(date -u +%Y-%m-%dT%H:%M:%S)"',
     ].join('\n');
-    const q = (v: string) => k8s.Quantity.fromString(v);
-    this.cronJob = new k8s.KubeCronJob(k, 'cron-job', {
-      metadata: { name: this.jobName, namespace: store.namespace, labels },
-      spec: {
-        schedule,
-        concurrencyPolicy: 'Forbid',
-        startingDeadlineSeconds: 600,
-        successfulJobsHistoryLimit: 3,
-        failedJobsHistoryLimit: 3,
-        jobTemplate: {
-          spec: {
-            backoffLimit: 2,
-            activeDeadlineSeconds: props.activeDeadlineSeconds ?? 3600,
-            ttlSecondsAfterFinished: 86400,
-            template: {
-              metadata: { labels },
-              spec: {
-                serviceAccountName: this.jobName,
-                automountServiceAccountToken: false,
-                restartPolicy: 'Never',
-                securityContext: this.podSecurityContext() as k8s.PodSecurityContext,
-                containers: [{
-                  name: 'materialize',
-                  image,
-                  command: ['/bin/sh', '-c', script],
-                  env: [
-                    { name: 'HOME', value: '/tmp' },
-                    { name: 'AWS_REGION', value: stack.region },
-                    { name: 'AWS_DEFAULT_REGION', value: stack.region },
-                    { name: 'FEAST_USAGE', value: 'False' },
-                  ],
-                  securityContext: this.containerSecurityContext() as k8s.SecurityContext,
-                  resources: { requests: { cpu: q('500m'), memory: q('1Gi') }, limits: { cpu: q('1'), memory: q('2Gi') } },
-                  volumeMounts: [
-                    { name: 'repo', mountPath: '/etc/feast', readOnly: true },
-                    { name: 'tmp', mountPath: '/tmp' },
-                  ],
-                }],
-                volumes: [
-                  { name: 'repo', configMap: { name: `${store.name}-repo` } },
-                  { name: 'tmp', emptyDir: { sizeLimit: q('1Gi') } },
-                ],
-              },
-            },
-          },
-        },
-      },
+    this.cronJob = forbidConcurrentCronJob(k, 'cron-job', {
+      name: this.jobName,
+      namespace: store.namespace,
+      labels,
+      schedule,
+      jobSpec: restrictedJobSpec({
+        labels,
+        serviceAccountName: this.jobName,
+        activeDeadlineSeconds: props.activeDeadlineSeconds ?? 3600,
+        securityContext: this.podSecurityContext() as k8s.PodSecurityContext,
+        containers: [{
+          name: 'materialize',
+          image,
+          command: ['/bin/sh', '-c', script],
+          env: [
+            { name: 'HOME', value: '/tmp' },
+            { name: 'AWS_REGION', value: stack.region },
+            { name: 'AWS_DEFAULT_REGION', value: stack.region },
+            { name: 'FEAST_USAGE', value: 'False' },
+          ],
+          securityContext: this.containerSecurityContext() as k8s.SecurityContext,
+          resources: containerResources('500m', '1Gi', { cpu: '1', memory: '2Gi' }),
+          volumeMounts: [
+            { name: 'repo', mountPath: '/etc/feast', readOnly: true },
+            { name: 'tmp', mountPath: '/tmp' },
+          ],
+        }],
+        volumes: [
+          { name: 'repo', configMap: { name: `${store.name}-repo` } },
+          { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
+        ],
+      }),
     });
   }
 

@@ -8,7 +8,8 @@ import { MlopsStack } from '../core/mlops-stack';
 import { invalid, show } from '../core/errors';
 import { checkName } from '../core/naming';
 import { checkKubernetesCron } from '../core/cron';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/pod-security';
+import { restrictedContainerSecurityContext } from '../core/pod-security';
+import { containerResources, forbidConcurrentCronJob, restrictedJobSpec } from '../core/scheduled-job';
 import { IDataZone } from '../data/data-zone';
 import { IWorkloadCluster, WorkloadIdentity } from '../security/workload-identity';
 
@@ -98,7 +99,7 @@ const SCRIPT = fs.readFileSync(path.join(__dirname, 'drift', 'drift-job.js'), 'u
  */
 export class DriftMonitor extends Construct {
   public readonly identity: WorkloadIdentity;
-  public readonly cronJob: ApiObject;
+  public readonly cronJob: k8s.KubeCronJob;
   public readonly configMap: ApiObject;
   public readonly dataDriftAlarm: CloudwatchMetricAlarm;
   public readonly conceptDriftAlarm?: CloudwatchMetricAlarm;
@@ -170,57 +171,37 @@ export class DriftMonitor extends Construct {
         `aws s3 sync "${s3(props.conceptDrift.groundTruth)}" /data/labels --only-show-errors`,
       ] : []),
     ].join('\n');
-    const resources = (cpu: string, memory: string) => ({
-      requests: { cpu: k8s.Quantity.fromString(cpu), memory: k8s.Quantity.fromString(memory) },
-      limits: { cpu: k8s.Quantity.fromString(cpu), memory: k8s.Quantity.fromString(memory) },
-    });
-    this.cronJob = new k8s.KubeCronJob(k, 'cron-job', {
-      metadata: { name: this.jobName, namespace: props.namespace, labels },
-      spec: {
-        schedule,
-        concurrencyPolicy: 'Forbid',
-        startingDeadlineSeconds: 600,
-        successfulJobsHistoryLimit: 3,
-        failedJobsHistoryLimit: 3,
-        jobTemplate: {
-          spec: {
-            backoffLimit: 2,
-            activeDeadlineSeconds: 3600,
-            ttlSecondsAfterFinished: 86400,
-            template: {
-              metadata: { labels },
-              spec: {
-                serviceAccountName: this.jobName,
-                automountServiceAccountToken: false,
-                restartPolicy: 'Never',
-                securityContext: restrictedPodSecurityContext() as k8s.PodSecurityContext,
-                initContainers: [{
-                  name: 'fetch-samples',
-                  image: images.sync,
-                  command: ['/bin/sh', '-c', syncScript],
-                  env: [{ name: 'HOME', value: '/tmp' }, { name: 'AWS_REGION', value: stack.region }],
-                  securityContext: restrictedContainerSecurityContext() as k8s.SecurityContext,
-                  resources: resources('250m', '256Mi'),
-                  volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'tmp', mountPath: '/tmp' }],
-                }],
-                containers: [{
-                  name: 'drift',
-                  image: images.job,
-                  command: ['node', '/opt/drift/drift-job.js', '/opt/drift/config.json'],
-                  securityContext: restrictedContainerSecurityContext() as k8s.SecurityContext,
-                  resources: resources('500m', '1Gi'),
-                  volumeMounts: [{ name: 'data', mountPath: '/data', readOnly: true }, { name: 'code', mountPath: '/opt/drift', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
-                }],
-                volumes: [
-                  { name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('2Gi') } },
-                  { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
-                  { name: 'code', configMap: { name: this.jobName } },
-                ],
-              },
-            },
-          },
-        },
-      },
+    this.cronJob = forbidConcurrentCronJob(k, 'cron-job', {
+      name: this.jobName,
+      namespace: props.namespace,
+      labels,
+      schedule,
+      jobSpec: restrictedJobSpec({
+        labels,
+        serviceAccountName: this.jobName,
+        initContainers: [{
+          name: 'fetch-samples',
+          image: images.sync,
+          command: ['/bin/sh', '-c', syncScript],
+          env: [{ name: 'HOME', value: '/tmp' }, { name: 'AWS_REGION', value: stack.region }],
+          securityContext: restrictedContainerSecurityContext() as k8s.SecurityContext,
+          resources: containerResources('250m', '256Mi'),
+          volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'tmp', mountPath: '/tmp' }],
+        }],
+        containers: [{
+          name: 'drift',
+          image: images.job,
+          command: ['node', '/opt/drift/drift-job.js', '/opt/drift/config.json'],
+          securityContext: restrictedContainerSecurityContext() as k8s.SecurityContext,
+          resources: containerResources('500m', '1Gi'),
+          volumeMounts: [{ name: 'data', mountPath: '/data', readOnly: true }, { name: 'code', mountPath: '/opt/drift', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
+        }],
+        volumes: [
+          { name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('2Gi') } },
+          { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+          { name: 'code', configMap: { name: this.jobName } },
+        ],
+      }),
     });
     new k8s.KubeNetworkPolicy(k, 'allow-emf', {
       metadata: { name: `${this.jobName}-to-cloudwatch-agent`, namespace: props.namespace, labels },

@@ -55,3 +55,5 @@ export * from './features/materialization-job';
 export * from './features/feature-server';
 export * from './features/feature-store';
 export * from './monitoring/drift-monitor';
+export * from './core/state-backend';
+export * from './core/scheduled-job';

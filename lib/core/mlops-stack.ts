@@ -1,5 +1,5 @@
 import { Construct, IConstruct, Node } from 'constructs';
-import { S3Backend, TerraformElement, TerraformStack } from 'cdktf';
+import { TerraformElement, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
@@ -7,24 +7,9 @@ import { invalid, show } from './errors';
 import { EnvironmentName, EnvironmentProfile, Profiles } from './profiles';
 import { checkTags } from './tagging';
 import { Naming } from './naming';
+import { configureStateBackend, StateBackendProps } from './state-backend';
 
-/** Where a stack keeps its Terraform state. */
-export interface StateBackendProps {
-  /** S3 bucket holding the state (create it once, outside this app: versioned, encrypted, public access blocked). */
-  readonly bucket: string;
-  /** Region of the state bucket. */
-  readonly region: string;
-  /**
-   * Key prefix; the state of stack `s` is `<keyPrefix>/<s>.tfstate`.
-   * @default "cdktf-mlops"
-   */
-  readonly keyPrefix?: string;
-  /**
-   * KMS key (ARN) encrypting the state objects.
-   * @default the bucket's default encryption
-   */
-  readonly kmsKeyId?: string;
-}
+export { StateBackendProps } from './state-backend';
 
 /** Props of {@link MlopsStack}. */
 export interface MlopsStackProps {
@@ -93,17 +78,7 @@ export class MlopsStack extends TerraformStack {
     this.tags = checkTags(this, { environment: this.profile.name, ...props.tags, 'managed-by': 'cdktf-mlops' });
     this.awsProvider = new AwsProvider(this, 'aws', { region: props.region, defaultTags: [{ tags: this.tags }] });
     this.backendProps = props.backend;
-    if (props.backend) {
-      const backend = new S3Backend(this, {
-        bucket: props.backend.bucket,
-        region: props.backend.region,
-        key: `${props.backend.keyPrefix ?? 'cdktf-mlops'}/${id}.tfstate`,
-        encrypt: true,
-        kmsKeyId: props.backend.kmsKeyId,
-      });
-      // S3-native state locking (Terraform >= 1.10); no DynamoDB lock table needed.
-      backend.addOverride('use_lockfile', true);
-    }
+    if (props.backend) configureStateBackend(this, props.backend);
   }
 
   /** The account id the stack deploys into (a data source, created on first use). */

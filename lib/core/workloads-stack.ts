@@ -1,13 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Construct, IConstruct } from 'constructs';
-import { App as CdktfApp, Fn, S3Backend, TerraformStack } from 'cdktf';
+import { App as CdktfApp, Fn, TerraformStack } from 'cdktf';
 import { App as Cdk8sApp, Chart, Yaml } from 'cdk8s';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
 import { resolve } from 'cdktf/lib/_tokens';
 import { invalid } from './errors';
-import { StateBackendProps } from './mlops-stack';
+import { configureStateBackend, StateBackendProps } from './state-backend';
 
 /** How the kubernetes provider reaches a cluster (usually the platform stack's cluster outputs). */
 export interface ClusterConnection {
@@ -71,16 +71,7 @@ export class WorkloadsStack extends TerraformStack {
     this.cdk8sApp = new Cdk8sApp({ outdir: path.join(CdktfApp.of(this).outdir, 'manifests', id) });
     this.chart = new Chart(this.cdk8sApp, id, { disableResourceNameHashes: true });
     if (props.cluster) this.connectTo(props.cluster);
-    if (props.backend) {
-      const backend = new S3Backend(this, {
-        bucket: props.backend.bucket,
-        region: props.backend.region,
-        key: `${props.backend.keyPrefix ?? 'cdktf-mlops'}/${id}.tfstate`,
-        encrypt: true,
-        kmsKeyId: props.backend.kmsKeyId,
-      });
-      backend.addOverride('use_lockfile', true);
-    }
+    if (props.backend) configureStateBackend(this, props.backend);
   }
 
   /** The kubernetes provider (exists once the stack is connected to a cluster). */

@@ -63,6 +63,7 @@ export const NAMING_RULES = {
   'k8s-namespace': rule('Kubernetes namespace', 1, 63, DNS_LABEL, LOWER_HYPHEN),
   'feast-project': rule('Feast project', 1, 100, /^[a-z][a-z0-9_]*$/, 'lower-case letters, digits and underscores, starting with a letter', '_'),
   'scheduler-schedule': rule('EventBridge Scheduler schedule', 1, 64, /^[0-9a-zA-Z_.-]+$/, 'letters, digits and ._-'),
+  'cost-anomaly': rule('Cost anomaly monitor or subscription', 1, 1024, /^[A-Za-z0-9 _.:/=+@-]+$/, 'letters, digits, spaces and _.:/=+@-'),
 } as const satisfies Record<string, NamingRule>;
 
 /** A kind of resource whose name the library checks. */

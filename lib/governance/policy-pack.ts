@@ -1,0 +1,115 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { IConstruct } from 'constructs';
+import { Annotations, App, Aspects, IAspect, TerraformElement, TerraformStack } from 'cdktf';
+import { resolve } from 'cdktf/lib/_tokens';
+import { invalid, show } from '../core/errors';
+import { modelOfStack, PlatformModel, Severity } from './policy/model';
+import { evaluateRules, Finding, formatFinding, PolicyRule, Suppression } from './policy/rule';
+import { AWS_RULES } from './policy/rules-aws';
+import { KUBERNETES_RULES } from './policy/rules-kubernetes';
+import { COST_RULES } from './policy/rules-cost';
+
+/** Every rule the library ships, in report order. */
+export const DEFAULT_RULES: readonly PolicyRule[] = [...AWS_RULES, ...KUBERNETES_RULES, ...COST_RULES];
+
+/** Props of {@link PolicyPack}. */
+export interface PolicyPackProps {
+  /** Accepted findings, each with a reason (recorded in the report). @default none */
+  readonly suppressions?: Suppression[];
+  /** Rules to run. @default DEFAULT_RULES */
+  readonly rules?: readonly PolicyRule[];
+  /** Per-rule severity changes, e.g. `{ 'MLOPS-COST-001': 'error' }`. @default each rule's severity */
+  readonly severityOverrides?: Record<string, Severity>;
+  /**
+   * Write `<outdir>/policy-report.json` with every finding (suppressed ones with their reason).
+   * @default true
+   */
+  readonly writeReport?: boolean;
+}
+
+/**
+ * The policy pack as a cdktf Aspect: at synth, every stack's resolved Terraform JSON (and the
+ * Kubernetes objects of its kubernetes_manifest resources) is checked against the rules. Error
+ * findings fail `app.synth()` with `[construct path] RULE-ID (...): problem Fix: fix`; warnings
+ * become synth warnings; everything goes to `policy-report.json` in the output directory.
+ */
+export class PolicyPack implements IAspect {
+  /**
+   * Applies a pack to `scope` (an App: every stack it holds now; or one stack) and returns it.
+   * cdktf invokes aspects per stack, so call this after the stacks are created.
+   */
+  public static applyTo(scope: IConstruct, props: PolicyPackProps = {}): PolicyPack {
+    const pack = new PolicyPack(scope, props);
+    const stacks = scope instanceof TerraformStack ? [scope] : scope.node.findAll().filter((c): c is TerraformStack => c instanceof TerraformStack);
+    if (stacks.length === 0) invalid(scope, 'the policy pack was applied to a scope with no stacks.', 'call PolicyPack.applyTo(app) after creating the stacks.');
+    for (const s of stacks) Aspects.of(s).add(pack);
+    return pack;
+  }
+
+  /** Findings of every stack evaluated so far (suppressed ones included, marked). */
+  public readonly findings: Finding[] = [];
+  public readonly rules: readonly PolicyRule[];
+  private readonly suppressions: Suppression[];
+  private readonly overrides: Record<string, Severity>;
+  private readonly byStack = new Map<TerraformStack, Finding[]>();
+  private readonly used = new Set<Suppression>();
+
+  constructor(private readonly scope: IConstruct, private readonly props: PolicyPackProps = {}) {
+    this.rules = props.rules ?? DEFAULT_RULES;
+    this.suppressions = props.suppressions ?? [];
+    this.overrides = props.severityOverrides ?? {};
+    const ids = new Set(this.rules.map((r) => r.id));
+    for (const s of this.suppressions) {
+      if (!s.reason || s.reason.trim().length < 10) {
+        invalid(scope, `the suppression of ${s.ruleId}${s.path ? ` at ${s.path}` : ''} has no reason (${show(s.reason ?? '')}).`,
+          'write why the finding is acceptable (at least 10 characters); it is shown in the review report.');
+      }
+      if (!ids.has(s.ruleId)) invalid(scope, `a suppression names rule ${show(s.ruleId)}, which the pack does not have.`, `use one of ${[...ids].join(', ')}.`);
+    }
+  }
+
+  public visit(node: IConstruct): void {
+    if (node instanceof TerraformStack) {
+      node.node.addValidation({ validate: () => this.forNode(node, node, true) });
+    } else if (TerraformElement.isTerraformElement(node)) {
+      const stack = TerraformStack.of(node);
+      node.node.addValidation({ validate: () => this.forNode(stack, node, false) });
+    }
+  }
+
+  /** The findings of `stack`, evaluated once (after every construct, aspect and manifest exists). */
+  public evaluateStack(stack: TerraformStack): Finding[] {
+    let f = this.byStack.get(stack);
+    if (!f) {
+      const json = resolve(stack, stack.toTerraform()) as Record<string, any>;
+      const m = modelOfStack(stack.node.id, json);
+      const model: PlatformModel = { ...m, defaultTags: { [stack.node.id]: m.defaultTags }, source: stack.node.path };
+      f = evaluateRules(model, this.rules, this.suppressions, this.overrides);
+      for (const x of f) if (x.suppressed) this.used.add(this.suppressions.find((s) => s.reason === x.suppressed)!);
+      this.byStack.set(stack, f);
+      this.findings.push(...f);
+      this.writeReport();
+    }
+    return f;
+  }
+
+  /** Validation messages for `node` (errors only; findings not mapped to a construct go to the stack); warnings become annotations. */
+  private forNode(stack: TerraformStack, node: IConstruct, isStack: boolean): string[] {
+    const p = node.node.path;
+    const f = this.evaluateStack(stack).filter((x) => !x.suppressed && (x.path === p || (isStack && !x.path.startsWith(`${p}/`))));
+    for (const w of f.filter((x) => x.severity !== 'error')) Annotations.of(node).addWarning(formatFinding(w));
+    return f.filter((x) => x.severity === 'error').map((x) => `${x.ruleId} (${x.severity}, ${x.anchor}): ${x.message} Fix: ${x.fix}`);
+  }
+
+  private writeReport(): void {
+    if (this.props.writeReport === false) return;
+    const outdir = App.of(this.scope).outdir;
+    fs.mkdirSync(outdir, { recursive: true });
+    fs.writeFileSync(path.join(outdir, 'policy-report.json'), JSON.stringify({
+      rules: this.rules.map((r) => ({ id: r.id, title: r.title, severity: this.overrides[r.id] ?? r.severity, anchor: r.anchor, fix: r.fix })),
+      suppressions: this.suppressions.map((s) => ({ ...s, used: this.used.has(s) })),
+      findings: this.findings,
+    }, null, 2));
+  }
+}

@@ -1,0 +1,53 @@
+import { App } from 'cdktf';
+import { danglingReferences, resource, resources, synthesize, Synthesized } from '../support/synth';
+import { testStack } from '../support/fixtures';
+import { AlertTopic } from '../../lib/monitoring/alert-topic';
+import { CostControls } from '../../lib/governance/cost-controls';
+
+describe('CostControls', () => {
+  let s: Synthesized;
+  let p: any;
+  beforeAll(() => {
+    s = synthesize((app) => {
+      const stack = testStack(app);
+      const alertTopic = new AlertTopic(stack, 'alerts', {});
+      new CostControls(stack, 'cost', { alertTopic, monthlyBudgetUsd: 20000, teamBudgetsUsd: { fraud: 5000, 'search-ranking': 8000 } });
+    });
+    p = s.stacks.platform;
+  });
+  test('references resolve', () => expect(danglingReferences(s)).toEqual([]));
+  test('platform budget on the stack cost-center, monthly, actual and forecast alerts to the topic', () => {
+    expect(resource(p, 'aws_budgets_budget', 'cost_platform_budget')).toEqual(expect.objectContaining({
+      name: 'acme-dev-platform', budget_type: 'COST', time_unit: 'MONTHLY', limit_amount: '20000.00', limit_unit: 'USD',
+      cost_filter: [{ name: 'TagKeyValue', values: ['user:cost-center$cc-1'] }],
+      notification: [
+        { notification_type: 'ACTUAL', comparison_operator: 'GREATER_THAN', threshold: 80, threshold_type: 'PERCENTAGE', subscriber_sns_topic_arns: ['${aws_sns_topic.alerts_topic.arn}'] },
+        { notification_type: 'FORECASTED', comparison_operator: 'GREATER_THAN', threshold: 100, threshold_type: 'PERCENTAGE', subscriber_sns_topic_arns: ['${aws_sns_topic.alerts_topic.arn}'] },
+      ],
+    }));
+  });
+  test('one budget per team, filtered on the team tag, with stable addresses', () => {
+    expect(Object.keys(resources(p, 'aws_budgets_budget')).sort()).toEqual(['cost_platform_budget', 'cost_team_budget_fraud', 'cost_team_budget_search_ranking']);
+    expect(resource(p, 'aws_budgets_budget', 'cost_team_budget_search_ranking')).toMatchObject({ name: 'acme-dev-team-search-ranking', limit_amount: '8000.00', cost_filter: [{ name: 'TagKeyValue', values: ['user:team$search-ranking'] }] });
+  });
+  test('anomaly monitor per service and an immediate SNS subscription above 100 USD impact', () => {
+    expect(resource(p, 'aws_ce_anomaly_monitor', 'cost_anomaly_monitor')).toMatchObject({ name: 'acme-dev-services', monitor_type: 'DIMENSIONAL', monitor_dimension: 'SERVICE' });
+    expect(resource(p, 'aws_ce_anomaly_subscription', 'cost_anomaly_subscription')).toMatchObject({
+      frequency: 'IMMEDIATE', monitor_arn_list: ['${aws_ce_anomaly_monitor.cost_anomaly_monitor.arn}'],
+      subscriber: [{ type: 'SNS', address: '${aws_sns_topic.alerts_topic.arn}' }],
+      threshold_expression: { dimension: { key: 'ANOMALY_TOTAL_IMPACT_ABSOLUTE', match_options: ['GREATER_THAN_OR_EQUAL'], values: ['100'] } },
+      depends_on: ['aws_sns_topic_policy.alerts_policy'],
+    });
+  });
+  describe('invalid input', () => {
+    const make = (props: any) => {
+      const stack = testStack(new App());
+      const alertTopic = new AlertTopic(stack, 'alerts', {});
+      return () => new CostControls(stack, 'cost', { alertTopic, monthlyBudgetUsd: 1000, ...props });
+    };
+    test('non-positive budget', () => expect(make({ monthlyBudgetUsd: 0 })).toThrow(/^\[platform\/cost\] monthlyBudgetUsd 0 is not a positive amount\. Fix: give a monthly amount in USD greater than 0\.$/));
+    test('bad team name', () => expect(make({ teamBudgetsUsd: { 'Team A': 10 } })).toThrow(/^\[platform\/cost\] team "Team A" is not a valid team tag value\. Fix: use the team name as tagged: lower-case letters, digits and hyphens\.$/));
+    test('team budgets over the platform budget', () => expect(make({ teamBudgetsUsd: { a: 600, b: 600 } })).toThrow(/^\[platform\/cost\] team budgets add up to 1200 USD, over the platform budget of 1000 USD\. Fix: raise monthlyBudgetUsd or lower the team budgets\.$/));
+    test('threshold out of range', () => expect(make({ actualThresholdPercent: 0 })).toThrow(/^\[platform\/cost\] actualThresholdPercent 0 is outside 1-1000\. Fix: use a percentage of the budget such as 80 or 100\.$/));
+  });
+});

@@ -1,0 +1,98 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, TerraformStack } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { danglingReferences, synthesize } from '../support/synth';
+import { PolicyPack } from '../../lib/governance/policy-pack';
+import { badFixture, goodFixture } from './fixtures/policy-fixtures';
+
+const tmpApp = () => new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-mlops-pack-')), stackTraces: false });
+
+function keyStack(app: App) {
+  const s = new TerraformStack(app, 'keys');
+  new AwsProvider(s, 'aws', { region: 'eu-west-1', defaultTags: [{ tags: { team: 'ml', model: 'shared', 'cost-center': 'cc-1' } }] });
+  new KmsKey(s, 'legacy_key', { enableKeyRotation: false });
+  return s;
+}
+
+describe('PolicyPack as an aspect', () => {
+  test('error findings fail app.synth() naming the construct path, the rule, its anchor and the fix', () => {
+    const app = tmpApp();
+    badFixture(app);
+    PolicyPack.applyTo(app);
+    let message = '';
+    try {
+      app.synth();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('[bad/bad_bucket] MLOPS-S3-001 (error, checkov CKV_AWS_145): S3 bucket aws_s3_bucket.bad_bucket is not encrypted with a customer-managed KMS key');
+    expect(message).toContain('[bad/bad_key] MLOPS-KMS-001 (error, checkov CKV_AWS_7): KMS key aws_kms_key.bad_key does not rotate (enable_key_rotation is not true). Fix: use DomainKey (KeyRing.of(this).key("<domain>")), or set enable_key_rotation = true.');
+    // warnings do not fail the synth
+    expect(message).not.toContain('MLOPS-COST-001');
+  });
+
+  test('the workloads stack is checked too: Kubernetes objects map to their kubernetes_manifest path', () => {
+    const app = tmpApp();
+    badFixture(app);
+    PolicyPack.applyTo(app.node.findChild('bad-workloads') as TerraformStack);
+    expect(() => app.synth()).toThrow(/\[bad-workloads\/manifests\/deployment_fixtures_insecure\] MLOPS-K8S-001 \(error, Pod Security Standard restricted: Running as Non-root; checkov CKV_K8S_23\): Deployment fixtures\/insecure: container app may run as root \(runAsNonRoot is not true\)\. Fix: set runAsNonRoot: true/);
+  });
+
+  describe('on the library defaults', () => {
+    let pack: PolicyPack;
+    let s: ReturnType<typeof synthesize>;
+    beforeAll(() => {
+      s = synthesize((app) => {
+        goodFixture(app);
+        pack = PolicyPack.applyTo(app);
+      });
+    });
+    test('synthesizes with no error finding and writes policy-report.json', () => {
+      expect(danglingReferences(s)).toEqual([]);
+      expect(pack.findings.filter((f) => f.severity === 'error')).toEqual([]);
+      const report = JSON.parse(fs.readFileSync(path.join(s.outdir, 'policy-report.json'), 'utf8'));
+      expect(report.rules.map((r: any) => r.id)).toContain('MLOPS-S3-001');
+      expect(report.findings).toEqual(pack.findings);
+    });
+  });
+
+  test('a suppression with a reason lets the synth pass and is recorded in the report', () => {
+    let pack: PolicyPack;
+    const s = synthesize((app) => {
+      keyStack(app);
+      pack = PolicyPack.applyTo(app, { suppressions: [{ ruleId: 'MLOPS-KMS-001', path: 'keys/legacy_key', reason: 'imported legacy key, rotated by the HSM team (ticket SEC-42)' }] });
+    });
+    expect(danglingReferences(s)).toEqual([]);
+    expect(pack!.findings).toEqual([expect.objectContaining({ ruleId: 'MLOPS-KMS-001', address: 'aws_kms_key.legacy_key', suppressed: 'imported legacy key, rotated by the HSM team (ticket SEC-42)' })]);
+    const report = JSON.parse(fs.readFileSync(path.join(s.outdir, 'policy-report.json'), 'utf8'));
+    expect(report.suppressions).toEqual([{ ruleId: 'MLOPS-KMS-001', path: 'keys/legacy_key', reason: 'imported legacy key, rotated by the HSM team (ticket SEC-42)', used: true }]);
+  });
+
+  test('a severity override turns an error into a warning', () => {
+    expect(() => synthesize((app) => {
+      keyStack(app);
+      PolicyPack.applyTo(app, { severityOverrides: { 'MLOPS-KMS-001': 'warning' } });
+    })).not.toThrow();
+  });
+
+  test('a suppression without a reason is an error', () => {
+    const app = tmpApp();
+    keyStack(app);
+    expect(() => PolicyPack.applyTo(app, { suppressions: [{ ruleId: 'MLOPS-KMS-001', reason: 'ok' }] }))
+      .toThrow(/^\[\] the suppression of MLOPS-KMS-001 has no reason \("ok"\)\. Fix: write why the finding is acceptable \(at least 10 characters\); it is shown in the review report\.$/);
+  });
+
+  test('a suppression of an unknown rule is an error', () => {
+    const app = tmpApp();
+    keyStack(app);
+    expect(() => PolicyPack.applyTo(app, { suppressions: [{ ruleId: 'CKV_AWS_7', reason: 'a reason that is long enough' }] }))
+      .toThrow(/^\[\] a suppression names rule "CKV_AWS_7", which the pack does not have\. Fix: use one of MLOPS-S3-001, /);
+  });
+
+  test('applying to an app without stacks is an error', () => {
+    expect(() => PolicyPack.applyTo(tmpApp())).toThrow(/^\[\] the policy pack was applied to a scope with no stacks\. Fix: call PolicyPack\.applyTo\(app\) after creating the stacks\.$/);
+  });
+});

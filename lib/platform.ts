@@ -18,6 +18,10 @@ import { ExperimentTracking, ExperimentTrackingProps } from './registry/experime
 import { ModelRegistry, ModelRegistryProps } from './registry/model-registry';
 import { ContainerRegistry, ContainerRegistryProps } from './registry/container-registry';
 import { FeatureStore, FeatureStoreProps } from './features/feature-store';
+import { AlertTopic, AlertTopicProps } from './monitoring/alert-topic';
+import { AuditTrail, AuditTrailProps } from './governance/audit-trail';
+import { CostControls, CostControlsProps } from './governance/cost-controls';
+import { PolicyPack, PolicyPackProps } from './governance/policy-pack';
 
 /** Props of {@link MlopsPlatform}. */
 export interface MlopsPlatformProps {
@@ -108,6 +112,26 @@ export interface MlopsPlatformProps {
     readonly zone?: string;
   };
   /**
+   * The alert topic every alarm of the platform notifies, and its subscribers.
+   * @default a topic with no subscribers
+   */
+  readonly alerts?: AlertTopicProps;
+  /**
+   * Audit trail overrides.
+   * @default multi-region CloudTrail with data events on the model artifact, features and lake buckets
+   */
+  readonly audit?: Partial<Omit<AuditTrailProps, 'accessLogs'>>;
+  /**
+   * Budgets and cost anomaly detection.
+   * @default none
+   */
+  readonly cost?: Omit<CostControlsProps, 'alertTopic'>;
+  /**
+   * The policy pack checked at synth over both stacks (errors fail the synth; suppressions need a reason).
+   * @default every rule, no suppressions
+   */
+  readonly policy?: PolicyPackProps;
+  /**
    * Namespace for the platform's own services (tracking, feature server).
    * @default "mlops-system"
    */
@@ -139,6 +163,10 @@ export class MlopsPlatform extends Construct {
   public readonly modelApprover?: PlatformRole;
   public readonly containerRegistry?: ContainerRegistry;
   public readonly features?: FeatureStore;
+  public readonly alertTopic: AlertTopic;
+  public readonly audit: AuditTrail;
+  public readonly costControls?: CostControls;
+  public readonly policyPack: PolicyPack;
 
   constructor(scope: Construct, id: string, props: MlopsPlatformProps) {
     super(scope, id);
@@ -155,6 +183,7 @@ export class MlopsPlatform extends Construct {
     this.workloadsStack = new WorkloadsStack(this, `${id}-workloads`, { backend: props.backend });
     this.workloadsStack.addDependency(this.platformStack);
     this.keys = KeyRing.of(this.platformStack);
+    this.alertTopic = new AlertTopic(this.platformStack, 'alerts', props.alerts);
     this.network = this.createNetwork(props);
     this.cluster = new MlCluster(this.platformStack, 'cluster', {
       ...props.cluster,
@@ -166,7 +195,7 @@ export class MlopsPlatform extends Construct {
       name: props.systemNamespace ?? 'mlops-system',
       labels: { 'mlops.cdktf.io/tier': 'platform' },
     });
-    this.data = new DataPlatform(this.platformStack, 'data', { ...props.data, network: this.network });
+    this.data = new DataPlatform(this.platformStack, 'data', { alarmTopicArn: this.alertTopic.topicArn, ...props.data, network: this.network });
 
     const pools = props.gpuPools ?? [{ poolName: 'training', maxSize: 4, fallbackMaxSize: 2 }];
     this.gpuPools = pools.map((p) => new GpuNodePool(this.cluster, `gpu_${p.poolName.replace(/-/g, '_')}`, { ...p, cluster: this.cluster }));
@@ -210,6 +239,15 @@ export class MlopsPlatform extends Construct {
         ci: this.ciCd?.imagePushRole,
       });
     }
+    const lake = this.data.lake;
+    this.audit = new AuditTrail(this.platformStack, 'audit', {
+      accessLogs: lake.accessLogBucket,
+      modelBuckets: [this.experimentTracking.artifactBucket],
+      featureBuckets: lake.zoneNames.includes('features') ? [lake.bucket('features')] : [],
+      lakeBuckets: lake.zoneNames.filter((z) => z !== 'features').map((z) => lake.bucket(z)),
+      ...props.audit,
+    });
+    if (props.cost) this.costControls = new CostControls(this.platformStack, 'cost', { ...props.cost, alertTopic: this.alertTopic });
     if (props.features) {
       const { zone, ...features } = props.features;
       this.features = new FeatureStore(this.platformStack, 'features', {
@@ -220,6 +258,9 @@ export class MlopsPlatform extends Construct {
       });
     }
     for (const rp of props.retrainingPipelines ?? []) this.addRetrainingPipeline(rp);
+    // A profile without deletion protection (dev) is an explicit opt-out: reported as a warning, not an error.
+    const profileOptOuts: Record<string, 'warning'> = this.platformStack.profile.deletionProtection ? {} : { 'MLOPS-RDS-002': 'warning' };
+    this.policyPack = PolicyPack.applyTo(this, { ...props.policy, severityOverrides: { ...profileOptOuts, ...props.policy?.severityOverrides } });
   }
 
   /** The team and GPU pool a schedule or pipeline names; unknown names are errors. */

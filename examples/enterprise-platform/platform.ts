@@ -11,7 +11,11 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
       owner: 'ml-platform@acme.example',
       'cost-center': 'cc-4711',
       'data-classification': 'confidential',
+      team: 'ml-platform',
+      model: 'shared',
     },
+    alerts: { emails: ['ml-platform-oncall@acme.example'] },
+    cost: { monthlyBudgetUsd: 60000, teamBudgetsUsd: { fraud: 15000 } },
     cluster: {
       adminRoleArns: ['arn:aws:iam::111122223333:role/acme-platform-admins'],
     },

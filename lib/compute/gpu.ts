@@ -70,3 +70,47 @@ export const NVIDIA_GPU_COUNT: Record<string, number> = {
 
 /** A diversified default for spot GPU pools: three families, two sizes each (1 GPU per node). */
 export const DEFAULT_GPU_INSTANCE_TYPES = ['g6.xlarge', 'g6.2xlarge', 'g5.xlarge', 'g5.2xlarge', 'g4dn.xlarge', 'g4dn.2xlarge'];
+
+/** Kubernetes objects whose GPU placement their owner already checks (with a more specific error). */
+const PLACEMENT_CHECKED = new WeakSet<object>();
+
+/** Marks an object as checked by its owner, so the cluster-wide check does not report it twice. */
+export function markPlacementChecked(obj: object): void {
+  PLACEMENT_CHECKED.add(obj);
+}
+
+/** Whether the owner of `obj` checks its GPU placement itself. */
+export function isPlacementChecked(obj: object): boolean {
+  return PLACEMENT_CHECKED.has(obj);
+}
+
+/** A pod spec inside a Kubernetes object that requests GPUs. */
+export interface GpuPodSpec {
+  readonly nodeSelector: Record<string, string>;
+  readonly tolerations: k8s.Toleration[];
+}
+
+/**
+ * The pod specs (any object with a `containers` list: Pod, Deployment, Job, CronJob, Rollout...)
+ * in a synthesized Kubernetes object whose containers request `nvidia.com/gpu`.
+ */
+export function gpuPodSpecs(manifest: unknown): GpuPodSpec[] {
+  const found: GpuPodSpec[] = [];
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) { v.forEach(visit); return; }
+    if (!v || typeof v !== 'object') return;
+    const o = v as Record<string, any>;
+    if (Array.isArray(o.containers)) {
+      const containers = [...o.containers, ...(Array.isArray(o.initContainers) ? o.initContainers : [])];
+      const gpu = containers.some((c: any) => ['limits', 'requests'].some((k) => {
+        const q = c?.resources?.[k]?.['nvidia.com/gpu'];
+        return q !== undefined && String(q) !== '0';
+      }));
+      if (gpu) found.push({ nodeSelector: o.nodeSelector ?? {}, tolerations: o.tolerations ?? [] });
+      return;
+    }
+    Object.values(o).forEach(visit);
+  };
+  visit(manifest);
+  return found;
+}

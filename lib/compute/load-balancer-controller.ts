@@ -14,7 +14,9 @@ const CLUSTER_TAG = 'aws:ResourceTag/elbv2.k8s.aws/cluster';
 /**
  * The AWS Load Balancer Controller (official chart). Its identity follows the upstream policy,
  * narrowed: it may create load balancers, target groups and security groups only with the
- * `elbv2.k8s.aws/cluster` tag, and change or delete only the ones carrying it.
+ * `elbv2.k8s.aws/cluster` tag (tagging them on create), change or delete only the ones carrying
+ * it, and add or remove backend ingress rules only on security groups of the cluster's VPC (the
+ * node security groups, which do not carry the tag).
  */
 export class LoadBalancerController extends HelmAddon {
   private readonly vpcId: string;
@@ -60,6 +62,21 @@ export class LoadBalancerController extends HelmAddon {
         actions: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress', 'ec2:DeleteSecurityGroup', 'ec2:CreateTags', 'ec2:DeleteTags'],
         resources: [stack.arn('ec2', 'security-group/*')],
         conditions: { Null: { [CLUSTER_TAG]: 'false' } },
+      },
+      {
+        sid: 'TagLoadBalancersOnCreate',
+        actions: ['elasticloadbalancing:AddTags'],
+        resources: [elb('loadbalancer/app/*/*'), elb('loadbalancer/net/*/*'), elb('targetgroup/*/*')],
+        conditions: {
+          StringEquals: { 'elasticloadbalancing:CreateAction': ['CreateLoadBalancer', 'CreateTargetGroup'] },
+          Null: { 'aws:RequestTag/elbv2.k8s.aws/cluster': 'false' },
+        },
+      },
+      {
+        sid: 'BackendRulesInVpc',
+        actions: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress'],
+        resources: [stack.arn('ec2', 'security-group/*')],
+        conditions: { ArnEquals: { 'ec2:Vpc': stack.arn('ec2', `vpc/${props.vpcId}`) } },
       },
       {
         sid: 'ManageOwnLoadBalancers',

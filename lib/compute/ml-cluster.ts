@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { App, Fn, ITerraformDependable, TerraformOutput } from 'cdktf';
+import { Annotations, App, Fn, ITerraformDependable, TerraformOutput } from 'cdktf';
 import { EksCluster } from '@cdktf/provider-aws/lib/eks-cluster';
 import { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group';
 import { EksAddon } from '@cdktf/provider-aws/lib/eks-addon';
@@ -10,7 +10,7 @@ import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-con
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { MlopsStack } from '../core/mlops-stack';
 import { WorkloadsStack, ClusterConnection } from '../core/workloads-stack';
-import { invalid, show } from '../core/errors';
+import { invalid, show, validateAtSynth } from '../core/errors';
 import { parseCidr } from '../core/cidr';
 import { INetwork } from '../network/network';
 import { KeyRing } from '../security/key-ring';
@@ -20,7 +20,8 @@ import { PlatformRole } from '../security/platform-role';
 import { IIdentityCluster, WorkloadIdentity } from '../security/workload-identity';
 import { ISecretStore } from '../security/secret-store';
 import { checkNodeCounts } from './node-counts';
-import { IGpuPool } from './gpu';
+import { ApiObject } from 'cdk8s';
+import { gpuPodSpecs, IGpuPool, isPlacementChecked, poolsFor } from './gpu';
 import { IAddonCluster } from './helm-addon';
 import { ClusterAutoscaler } from './cluster-autoscaler';
 import { MetricsServer } from './metrics-server';
@@ -212,6 +213,9 @@ export class MlCluster extends Construct implements IIdentityCluster, IAddonClus
     }
 
     for (const [i, arn] of (props.adminRoleArns ?? []).entries()) this.addAdminRole(adminId(arn, i), arn);
+    if ((props.adminRoleArns ?? []).length === 0) {
+      Annotations.of(this).addWarning(`cluster ${this.clusterName} has no admin access entry (the creator gets no admin either): the helm add-ons and the workloads stack authenticate as the deploying role, which cannot reach the cluster until addAdminRole() is called for it. Pass adminRoleArns including the deploy role.`);
+    }
 
     this.nodeRole = new PlatformRole(this, 'node_role', {
       nameParts: ['eks', 'node'],
@@ -291,6 +295,28 @@ export class MlCluster extends Construct implements IIdentityCluster, IAddonClus
     if (addons.metricsServer ?? true) this.metricsServer = new MetricsServer(this, 'metrics_server', { cluster: this });
     if (addons.loadBalancerController ?? true) this.loadBalancerController = new LoadBalancerController(this, 'load_balancer_controller', { cluster: this, vpcId: props.network.vpcId });
     if (addons.nvidiaDevicePlugin ?? true) this.nvidiaDevicePlugin = new NvidiaDevicePlugin(this, 'nvidia_device_plugin', { cluster: this });
+    validateAtSynth(this, () => this.checkGpuPlacement());
+  }
+
+  /**
+   * The cluster-wide GPU placement check (synth): every Kubernetes object of the workloads stack whose
+   * pods request `nvidia.com/gpu` must select and tolerate some GPU pool of this cluster (node
+   * selector labels and taints; node affinity is not evaluated). Override to relax or extend it.
+   */
+  protected checkGpuPlacement(): Array<{ problem: string; fix: string }> {
+    const errors: Array<{ problem: string; fix: string }> = [];
+    for (const c of this.workloads.chart.node.findAll()) {
+      if (!(c instanceof ApiObject) || isPlacementChecked(c)) continue;
+      for (const pod of gpuPodSpecs(c.toJson())) {
+        if (poolsFor(this.gpuPools, pod.nodeSelector, pod.tolerations).length > 0) continue;
+        const pools = this.gpuPools.map((p) => `${p.poolName} (labels ${show(p.labels)}, taints ${p.taints.map((t) => `${t.key}=${t.value ?? ''}:${t.effect}`).join(', ')})`);
+        errors.push({
+          problem: `${c.kind} ${c.metadata.namespace ?? ''}/${c.name} requests nvidia.com/gpu but its pods (nodeSelector ${show(pod.nodeSelector)}, tolerations ${show(pod.tolerations)}) fit no GPU pool of the cluster; pools: ${pools.join('; ') || 'none'}.`,
+          fix: 'give the pods a GPU pool\'s tolerations and nodeSelector (cluster.gpuPools[i].tolerations / .nodeSelector), or add a GpuNodePool with matching labels and taints.',
+        });
+      }
+    }
+    return errors;
   }
 
   /** The GPU pools of this cluster (taints, labels, tolerations, node selectors). */

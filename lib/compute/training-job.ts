@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { GpuJob, GpuJobProps } from './gpu-job';
+import { markPlacementChecked } from './gpu';
 
 /** Props of {@link TrainingJob}. */
 export interface TrainingJobProps extends GpuJobProps {}
@@ -19,5 +20,6 @@ export class TrainingJob extends GpuJob {
       metadata: { name: this.name, namespace: this.namespace, labels: this.labels() },
       spec: this.jobSpec(),
     });
+    markPlacementChecked(this.job);
   }
 }

@@ -1,7 +1,9 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { forbidConcurrentCronJob } from '../core/scheduled-job';
 import { checkKubernetesCron } from '../core/cron';
 import { GpuJob, GpuJobProps } from './gpu-job';
+import { markPlacementChecked } from './gpu';
 
 /** Props of {@link TrainingSchedule}. */
 export interface TrainingScheduleProps extends GpuJobProps {
@@ -29,18 +31,16 @@ export class TrainingSchedule extends GpuJob {
   constructor(scope: Construct, id: string, props: TrainingScheduleProps) {
     super(scope, id, props);
     checkKubernetesCron(this, 'schedule', props.schedule);
-    const history = props.historyLimit ?? 3;
-    this.cronJob = new k8s.KubeCronJob(props.team.cluster.workloads.scopeFor(this), 'cron_job', {
-      metadata: { name: this.name, namespace: this.namespace, labels: this.labels() },
-      spec: {
-        schedule: props.schedule,
-        timeZone: props.timeZone ?? 'Etc/UTC',
-        concurrencyPolicy: 'Forbid',
-        startingDeadlineSeconds: 3600,
-        successfulJobsHistoryLimit: history,
-        failedJobsHistoryLimit: history,
-        jobTemplate: { metadata: { labels: this.labels() }, spec: this.jobSpec() },
-      },
+    this.cronJob = forbidConcurrentCronJob(props.team.cluster.workloads.scopeFor(this), 'cron_job', {
+      name: this.name,
+      namespace: this.namespace,
+      labels: this.labels(),
+      schedule: props.schedule,
+      timeZone: props.timeZone,
+      startingDeadlineSeconds: 3600,
+      historyLimit: props.historyLimit,
+      jobSpec: this.jobSpec(),
     });
+    markPlacementChecked(this.cronJob);
   }
 }

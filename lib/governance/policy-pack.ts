@@ -22,7 +22,8 @@ export interface PolicyPackProps {
   /** Per-rule severity changes, e.g. `{ 'MLOPS-COST-001': 'error' }`. @default each rule's severity */
   readonly severityOverrides?: Record<string, Severity>;
   /**
-   * Write `<outdir>/policy-report.json` with every finding (suppressed ones with their reason).
+   * Write `<outdir>/policy-report.json` (or `policy-report-<scope id>.json` when applied to a
+   * construct other than the app) with every finding (suppressed ones with their reason).
    * @default true
    */
   readonly writeReport?: boolean;
@@ -106,7 +107,9 @@ export class PolicyPack implements IAspect {
     if (this.props.writeReport === false) return;
     const outdir = App.of(this.scope).outdir;
     fs.mkdirSync(outdir, { recursive: true });
-    fs.writeFileSync(path.join(outdir, 'policy-report.json'), JSON.stringify({
+    // One report per pack: the app's pack writes policy-report.json, a platform's pack policy-report-<id>.json.
+    const file = App.isApp(this.scope) ? 'policy-report.json' : `policy-report-${this.scope.node.id}.json`;
+    fs.writeFileSync(path.join(outdir, file), JSON.stringify({
       rules: this.rules.map((r) => ({ id: r.id, title: r.title, severity: this.overrides[r.id] ?? r.severity, anchor: r.anchor, fix: r.fix })),
       suppressions: this.suppressions.map((s) => ({ ...s, used: this.used.has(s) })),
       findings: this.findings,

@@ -151,6 +151,27 @@ describe('MlCluster (defaults)', () => {
     expect(all.filter((a: string) => /^ec2:(Run|Terminate)/.test(a))).toEqual([]);
   });
 
+  test('the load balancer controller may tag load balancers only as it creates them with the cluster tag', () => {
+    const doc = policy(resource(p, 'aws_iam_role_policy', 'cluster_load_balancer_controller_identity_role_policy').policy);
+    const st = doc.Statement.find((x: any) => x.Sid === 'TagLoadBalancersOnCreate');
+    expect([].concat(st.Action)).toEqual(['elasticloadbalancing:AddTags']);
+    expect(st.Condition).toEqual({
+      StringEquals: { 'elasticloadbalancing:CreateAction': ['CreateLoadBalancer', 'CreateTargetGroup'] },
+      Null: { 'aws:RequestTag/elbv2.k8s.aws/cluster': 'false' },
+    });
+    expect(st.Resource.every((r: string) => /:elasticloadbalancing:.*:(loadbalancer\/(app|net)|targetgroup)\//.test(r))).toBe(true);
+  });
+
+  test('the load balancer controller may edit backend rules only on security groups of the cluster VPC', () => {
+    const doc = policy(resource(p, 'aws_iam_role_policy', 'cluster_load_balancer_controller_identity_role_policy').policy);
+    const st = doc.Statement.find((x: any) => x.Sid === 'BackendRulesInVpc');
+    expect(st.Action).toEqual(['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress']);
+    expect([].concat(st.Resource)).toEqual([expect.stringMatching(/^arn:\$\{[^}]+\}:ec2:eu-west-1:\$\{[^}]+\}:security-group\/\*$/)]);
+    expect(st.Condition.ArnEquals['ec2:Vpc']).toMatch(/^arn:\$\{[^}]+\}:ec2:eu-west-1:\$\{[^}]+\}:vpc\/\$\{aws_vpc\.[a-z_]+\.id\}$/);
+    // Deleting or creating groups stays limited to tagged ones.
+    expect(JSON.stringify(st.Action)).not.toMatch(/Delete|Create/);
+  });
+
   test('metrics-server and the device plugin have no AWS identity', () => {
     expect(Object.keys(resources(p, 'aws_iam_role')).filter((k) => /metrics|nvidia/.test(k))).toEqual([]);
   });
@@ -184,6 +205,14 @@ describe('MlCluster options', () => {
     const roles = Object.values(resources(s.stacks.platform, 'aws_iam_role')).map((r: any) => r.name);
     expect(roles).toContain('acme-mlops-prod-emea-abc-wi-kube-system-aws-lb-controller');
     for (const name of roles) expect(name.length).toBeLessThanOrEqual(64);
+  });
+
+  test('a cluster without admin access entries warns that the deploy role cannot reach it', () => {
+    const warnings = (c: MlCluster) => c.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);
+    const bare = testCluster(newApp()).cluster;
+    expect(warnings(bare)).toEqual([expect.stringMatching(/^cluster acme-dev has no admin access entry .* Pass adminRoleArns including the deploy role\.$/)]);
+    const withAdmin = testCluster(newApp(), { cluster: { adminRoleArns: ['arn:aws:iam::111122223333:role/deploy'] } }).cluster;
+    expect(warnings(withAdmin)).toEqual([]);
   });
 
   test('prod profile turns on deletion protection', () => {

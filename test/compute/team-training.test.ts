@@ -1,3 +1,4 @@
+import { k8s } from 'cdk8s-plus-28';
 import { App } from 'cdktf';
 import { MlopsStack } from '../../lib/core/mlops-stack';
 import { KeyRing } from '../../lib/security/key-ring';
@@ -146,6 +147,49 @@ describe('GPU placement check (synth)', () => {
       const { stack, team, bucket } = base(app);
       new TrainingJob(stack, 'bad', { team, name: 'bad', image: 'acme/train:1.0', checkpoints: { bucket, prefix: 'ckpt/' }, nodeSelector: { 'mlops.cdktf.io/pool': 'inference' } });
     })).toThrow(/GPU workload fraud\/bad .* fits no GPU pool of the cluster/);
+  });
+});
+
+describe('GPU placement check (cluster-wide, any workload)', () => {
+  const deployment = (cluster: MlCluster, owner: any, spec: Record<string, unknown>) =>
+    new k8s.KubeDeployment(cluster.workloads.scopeFor(owner), 'serve', {
+      metadata: { name: 'serve', namespace: 'fraud' },
+      spec: {
+        selector: { matchLabels: { app: 'serve' } },
+        template: {
+          metadata: { labels: { app: 'serve' } },
+          spec: { ...spec, containers: [{ name: 'serve', image: 'acme/serve:1.0', resources: { limits: { 'nvidia.com/gpu': k8s.Quantity.fromNumber(1) } } }] },
+        },
+      },
+    });
+
+  test('a GPU Deployment without the pool toleration fails the synth, naming the object and the pools', () => {
+    expect(() => synthesize((app) => {
+      const { stack, cluster } = base(app);
+      deployment(cluster, stack, { nodeSelector: { 'mlops.cdktf.io/pool': 'training' } });
+    })).toThrow(/\[platform\/cluster\] Deployment fraud\/serve requests nvidia\.com\/gpu but its pods \(nodeSelector \{"mlops\.cdktf\.io\/pool":"training"\}, tolerations \[\]\) fit no GPU pool of the cluster; pools: training \(labels .*taints nvidia\.com\/gpu=true:NoSchedule\)\. Fix: give the pods a GPU pool's tolerations and nodeSelector/);
+  });
+
+  test('a GPU Deployment with the pool toleration and selector passes; training jobs are not reported twice', () => {
+    let failure: Error | undefined;
+    try {
+      synthesize((app) => {
+        const { stack, cluster, pool, team, bucket } = base(app);
+        deployment(cluster, stack, { nodeSelector: pool.nodeSelector, tolerations: pool.tolerations });
+        new TrainingJob(stack, 'bad', { team, name: 'bad', image: 'acme/train:1.0', checkpoints: { bucket, prefix: 'ckpt/' }, tolerations: [] });
+      });
+    } catch (e) {
+      failure = e as Error;
+    }
+    expect(failure?.message).toMatch(/\[platform\/bad\] GPU workload fraud\/bad/);
+    expect(failure?.message).not.toMatch(/\[platform\/cluster\]/);
+  });
+
+  test('a GPU workload on a cluster without GPU pools fails', () => {
+    expect(() => synthesize((app) => {
+      const { stack, cluster } = testCluster(app);
+      deployment(cluster, stack, {});
+    })).toThrow(/\[platform\/cluster\] Deployment fraud\/serve requests nvidia\.com\/gpu .* fit no GPU pool of the cluster; pools: none\./);
   });
 });
 

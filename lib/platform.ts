@@ -22,6 +22,7 @@ import { AlertTopic, AlertTopicProps } from './monitoring/alert-topic';
 import { AuditTrail, AuditTrailProps } from './governance/audit-trail';
 import { CostControls, CostControlsProps } from './governance/cost-controls';
 import { PolicyPack, PolicyPackProps } from './governance/policy-pack';
+import { DriftMonitor, DriftMonitorProps } from './monitoring/drift-monitor';
 
 /** Props of {@link MlopsPlatform}. */
 export interface MlopsPlatformProps {
@@ -74,8 +75,12 @@ export interface MlopsPlatformProps {
    * Step Functions' EKS integration needs a cluster with publicEndpointCidrs.
    * @default none
    */
-  readonly retrainingPipelines?: Array<Omit<RetrainingPipelineProps, 'team' | 'checkpoints' | 'models' | 'pool'> & {
+  readonly retrainingPipelines?: Array<Omit<RetrainingPipelineProps, 'team' | 'checkpoints' | 'models' | 'pool' | 'alarmTopicArn'> & {
     readonly team: string;
+    /** Alarm topic. @default the platform alert topic */
+    readonly alarmTopicArn?: string;
+    /** Model of a drift monitor whose alarms trigger this pipeline. @default none */
+    readonly driftMonitor?: string;
     /** GPU pool name. @default the first GPU pool */
     readonly pool?: string;
     /** Lake zone holding checkpoints and models. @default "curated" */
@@ -111,6 +116,21 @@ export interface MlopsPlatformProps {
     /** Lake zone of the offline store and the registry. @default "features" */
     readonly zone?: string;
   };
+  /**
+   * Drift monitors, one per model. Locations name lake zones; `namespace` defaults to the
+   * system namespace. Their alarms notify the alert topic and trigger the retraining pipelines that
+   * name the model in `driftMonitor`.
+   * @default none
+   */
+  readonly driftMonitors?: Array<Omit<DriftMonitorProps, 'cluster' | 'alarmTopicArn' | 'baseline' | 'recent' | 'namespace' | 'conceptDrift'> & {
+    readonly namespace?: string;
+    readonly baseline: { readonly zone: string; readonly prefix: string };
+    readonly recent: { readonly zone: string; readonly prefix: string };
+    readonly conceptDrift?: Omit<NonNullable<DriftMonitorProps['conceptDrift']>, 'predictions' | 'groundTruth'> & {
+      readonly predictions: { readonly zone: string; readonly prefix: string };
+      readonly groundTruth: { readonly zone: string; readonly prefix: string };
+    };
+  }>;
   /**
    * The alert topic every alarm of the platform notifies, and its subscribers.
    * @default a topic with no subscribers
@@ -167,6 +187,7 @@ export class MlopsPlatform extends Construct {
   public readonly audit: AuditTrail;
   public readonly costControls?: CostControls;
   public readonly policyPack: PolicyPack;
+  public readonly driftMonitors: Record<string, DriftMonitor> = {};
 
   constructor(scope: Construct, id: string, props: MlopsPlatformProps) {
     super(scope, id);
@@ -257,9 +278,25 @@ export class MlopsPlatform extends Construct {
         namespace: this.systemNamespace.name,
       });
     }
+    for (const dm of props.driftMonitors ?? []) {
+      const at = (l: { zone: string; prefix: string }) => ({ zone: this.data.lake.zone(l.zone), prefix: l.prefix });
+      this.driftMonitors[dm.model] = new DriftMonitor(this.platformStack, `drift_${dm.model.replace(/-/g, '_')}`, {
+        ...dm,
+        cluster: this.cluster,
+        namespace: dm.namespace ?? this.systemNamespace.name,
+        alarmTopicArn: this.alertTopic.topicArn,
+        baseline: at(dm.baseline),
+        recent: at(dm.recent),
+        conceptDrift: dm.conceptDrift ? { ...dm.conceptDrift, predictions: at(dm.conceptDrift.predictions), groundTruth: at(dm.conceptDrift.groundTruth) } : undefined,
+      });
+    }
     for (const rp of props.retrainingPipelines ?? []) this.addRetrainingPipeline(rp);
     // A profile without deletion protection (dev) is an explicit opt-out: reported as a warning, not an error.
-    const profileOptOuts: Record<string, 'warning'> = this.platformStack.profile.deletionProtection ? {} : { 'MLOPS-RDS-002': 'warning' };
+    // So is a public API endpoint limited to listed CIDRs.
+    const profileOptOuts: Record<string, 'warning'> = {
+      ...(this.platformStack.profile.deletionProtection ? {} : { 'MLOPS-RDS-002': 'warning' }),
+      ...((props.cluster?.publicEndpointCidrs ?? []).length > 0 ? { 'MLOPS-EKS-001': 'warning' } : {}),
+    };
     this.policyPack = PolicyPack.applyTo(this, { ...props.policy, severityOverrides: { ...profileOptOuts, ...props.policy?.severityOverrides } });
   }
 
@@ -279,10 +316,17 @@ export class MlopsPlatform extends Construct {
 
   private addRetrainingPipeline(rp: NonNullable<MlopsPlatformProps['retrainingPipelines']>[number]): void {
     const { team, pool } = this.teamAndPool('retraining pipeline', rp.name, rp.team, rp.pool);
-    const { team: _team, pool: _pool, modelZone, ...rest } = rp;
+    const { team: _team, pool: _pool, modelZone, driftMonitor, ...rest } = rp;
     const bucket = this.data.lake.zone(modelZone ?? 'curated').bucket;
+    const drift = driftMonitor === undefined ? undefined : this.driftMonitors[driftMonitor];
+    if (driftMonitor !== undefined && !drift) {
+      invalid(this, `retraining pipeline ${show(rp.name)} names drift monitor ${show(driftMonitor)}, which is not in driftMonitors.`,
+        `use one of ${Object.keys(this.driftMonitors).join(', ') || '(none)'}.`);
+    }
     this.retrainingPipelines[rp.name] = new RetrainingPipeline(this.platformStack, `retraining_${rp.name.replace(/-/g, '_')}`, {
       ...rest,
+      alarmTopicArn: rp.alarmTopicArn ?? this.alertTopic.topicArn,
+      driftAlarmArns: [...(rp.driftAlarmArns ?? []), ...(drift?.alarmArns ?? [])],
       team,
       pool,
       checkpoints: { bucket, prefix: `checkpoints/${rp.team}/` },

@@ -12,7 +12,7 @@ const props: MlopsPlatformProps = {
 };
 
 /** The pipelines composed onto MlopsPlatform the way the proposed platform.ts wiring does it. */
-describe('pipelines on the MlopsPlatform (proposed wiring)', () => {
+describe('pipelines on an MlopsPlatform with a public endpoint (Step Functions eks:runJob needs one)', () => {
   let s: Synthesized;
   let p: any;
   beforeAll(() => {

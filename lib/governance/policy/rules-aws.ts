@@ -34,6 +34,14 @@ const bucketRule = (id: string, title: string, anchor: string, fix: string, ok: 
 });
 
 const RDS = ['aws_db_instance', 'aws_rds_cluster'];
+/**
+ * Write actions that AWS documents as supporting no resource-level permissions: they can only be
+ * granted on "*" (vended log delivery used by Step Functions and other services, X-Ray tracing).
+ */
+export const NO_RESOURCE_LEVEL_WRITES = new Set([
+  'logs:CreateLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:PutResourcePolicy',
+  'xray:PutTraceSegments', 'xray:PutTelemetryRecords',
+]);
 const READ_PREFIXES = ['Describe', 'List', 'Get', 'BatchGet', 'Head', 'Query', 'Scan', 'Search', 'Select', 'Lookup', 'Validate', 'Check'];
 
 /** A statement whose conditions require a request or resource tag (tag-based access control scopes `*`). */
@@ -170,10 +178,10 @@ export const AWS_RULES: PolicyRule[] = [
   },
   {
     id: 'MLOPS-IAM-002', title: 'No write actions on wildcard resources', severity: 'error', anchor: 'checkov CKV_AWS_290, CKV_AWS_355',
-    fix: 'scope write actions to the ARNs they need (grant methods do), or require a request/resource tag in a Condition; only read/describe actions may use "*" unconditionally (with a wildcardReason).',
+    fix: 'scope write actions to the ARNs they need (grant methods do), or require a request/resource tag in a Condition; only read/describe actions, and the few writes AWS supports only on "*" (NO_RESOURCE_LEVEL_WRITES: log delivery, X-Ray), may use "*" unconditionally (with a wildcardReason).',
     check: (m) => identityPolicies(m).flatMap((p) => {
       const writes = statements(p.values.policy).filter((s) => s.Effect === 'Allow' && list(s.Resource).includes('*') && !tagScoped(s))
-        .flatMap((s) => list(s.Action).map(String).filter((a) => !READ_PREFIXES.some((r) => (a.split(':')[1] ?? '').startsWith(r))));
+        .flatMap((s) => list(s.Action).map(String).filter((a) => !NO_RESOURCE_LEVEL_WRITES.has(a) && !READ_PREFIXES.some((r) => (a.split(':')[1] ?? '').startsWith(r))));
       return writes.length ? [fail(p, `IAM policy ${p.address} allows write actions ${[...new Set(writes)].join(', ')} on resource "*".`)] : [];
     }),
   },

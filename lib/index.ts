@@ -70,3 +70,6 @@ export * from './governance/review/review';
 export * from './governance/review/formats';
 export * from './governance/review/compliance';
 export * from './governance/review/prices';
+export * from './architecture/lifecycle-phases';
+export * from './architecture/architecture-model';
+export * from './architecture/architecture-diagram';

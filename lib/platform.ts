@@ -23,6 +23,7 @@ import { AuditTrail, AuditTrailProps } from './governance/audit-trail';
 import { CostControls, CostControlsProps } from './governance/cost-controls';
 import { PolicyPack, PolicyPackProps } from './governance/policy-pack';
 import { DriftMonitor, DriftMonitorProps } from './monitoring/drift-monitor';
+import { ArchitectureDiagram } from './architecture/architecture-diagram';
 
 /** Props of {@link MlopsPlatform}. */
 export interface MlopsPlatformProps {
@@ -298,6 +299,8 @@ export class MlopsPlatform extends Construct {
       ...((props.cluster?.publicEndpointCidrs ?? []).length > 0 ? { 'MLOPS-EKS-001': 'warning' } : {}),
     };
     this.policyPack = PolicyPack.applyTo(this, { ...props.policy, severityOverrides: { ...profileOptOuts, ...props.policy?.severityOverrides } });
+    // cdktf.out/architecture.html: the platform drawn as the ML lifecycle, from the construct tree.
+    ArchitectureDiagram.of(this);
   }
 
   /** The team and GPU pool a schedule or pipeline names; unknown names are errors. */

@@ -1,0 +1,150 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Construct } from 'constructs';
+import { createReferencePlatform } from '../../examples/enterprise-platform/platform';
+import { ArchitectureDiagram } from '../../lib/architecture/architecture-diagram';
+import { ArchitectureModel, actionVerb } from '../../lib/architecture/architecture-model';
+import { lifecyclePhaseOf, registerLifecyclePhase } from '../../lib/architecture/lifecycle-phases';
+import { MlopsPlatform } from '../../lib/platform';
+import { danglingReferences, synthesize, Synthesized } from '../support/synth';
+
+const P = 'mlops-prod/mlops-prod-platform';
+
+describe('the architecture model of the reference platform', () => {
+  let s: Synthesized;
+  let diagram: ArchitectureDiagram;
+  let model: ArchitectureModel;
+  const component = (p: string) => model.components.find((c) => c.path === `${P}/${p}`)!;
+  beforeAll(() => {
+    s = synthesize((app) => {
+      createReferencePlatform(app);
+      diagram = ArchitectureDiagram.of(app);
+    });
+    model = diagram.model!;
+  });
+
+  test('app.synth() writes <outdir>/architecture.html, fast', () => {
+    expect(diagram.filePath).toBe(path.join(s.outdir, 'architecture.html'));
+    expect(fs.existsSync(diagram.filePath!)).toBe(true);
+    expect(diagram.generationMs!).toBeLessThan(500);
+  });
+
+  test('every Terraform reference still resolves', () => {
+    expect(danglingReferences(s)).toEqual([]);
+  });
+
+  test('the title names the platform, environment and region', () => {
+    expect(model.title).toBe('acme-mlops-prod (prod, eu-west-1)');
+  });
+
+  test('constructs are placed in their lifecycle phase by class', () => {
+    const phases = Object.fromEntries(model.components.map((c) => [c.path.slice(P.length + 1), c.phase]));
+    expect(phases).toMatchObject({
+      'data/lake': 'ingestion', 'data/streams': 'ingestion', 'data/batch': 'ingestion',
+      'data/quality': 'validation', 'data/schemas': 'validation',
+      features: 'features', team_fraud: 'training', training_fraud_nightly: 'training',
+      experiment_tracking: 'registry', model_registry: 'registry', container_registry: 'registry',
+      alerts: 'monitoring', ci: 'retraining',
+      network: 'foundation', cluster: 'foundation', keys: 'foundation', audit: 'foundation', cost: 'foundation',
+    });
+  });
+
+  test('constructs without a phase are kept in "other", not dropped', () => {
+    expect(component('model_approver')).toMatchObject({ phase: 'other', className: 'PlatformRole' });
+  });
+
+  test('every resource of the platform stack belongs to exactly one construct', () => {
+    const tf = s.stacks['mlops-prod-platform'].resource;
+    const all = Object.entries<Record<string, unknown>>(tf).flatMap(([t, byName]) => Object.keys(byName).map((n) => `${t}.${n}`)).sort();
+    const owned = model.components.flatMap((c) => c.resources.filter((r) => r.source === 'terraform').map((r) => r.address)).sort();
+    expect(owned).toEqual(all);
+  });
+
+  test('key resources: Terraform resources by address, Kubernetes objects by kind and name', () => {
+    expect(component('data/lake').resources).toContainEqual({ type: 'aws_s3_bucket', address: expect.stringMatching(/^aws_s3_bucket\.data_lake_/), source: 'terraform' });
+    expect(component('training_fraud_nightly').resources).toEqual([{ type: 'CronJob', address: expect.stringMatching(/^CronJob [a-z0-9-]+\/[a-z0-9-]+$/), source: 'kubernetes' }]);
+    expect(component('features').resources.some((r) => r.type === 'Deployment' && r.source === 'kubernetes')).toBe(true);
+    expect(component('network').resources.filter((r) => r.type === 'aws_vpc')).toHaveLength(1);
+  });
+
+  test('data flows come from IAM grants, with read/write verbs from the actions', () => {
+    const flow = (from: string, to: string) => model.flows.find((f) => f.kind === 'data' && f.from === `${P}/${from}` && f.to === `${P}/${to}`);
+    expect(flow('data/quality', 'data/lake')).toMatchObject({ verbs: 'read' });
+    expect(flow('data/quality', 'data/lake')!.details.every((a) => actionVerb(a) === 'read')).toBe(true);
+    expect(flow('data/streams', 'data/lake')).toMatchObject({ verbs: 'read/write' });
+    expect(flow('team_fraud', 'data/lake')!.details).toContain('s3:PutObject');
+    expect(flow('ci', 'container_registry')!.details).toContain('ecr:PutImage');
+    expect(flow('data/lake', 'data/quality')).toBeUndefined();
+    expect(model.flows.every((f) => f.from !== f.to)).toBe(true);
+  });
+
+  test('identity flows: a workload whose service account is bound to another construct\'s WorkloadIdentity', () => {
+    expect(model.flows).toContainEqual({ from: `${P}/training_fraud_nightly`, to: `${P}/team_fraud`, kind: 'identity', verbs: 'assumes', details: [expect.stringMatching(/^[a-z0-9-]+\/[a-z0-9-]+$/)] });
+  });
+
+  test('actionVerb: reads and writes', () => {
+    expect(['s3:GetObject', 's3:ListBucket', 'kms:Decrypt', 'dynamodb:Query', 'ecr:BatchGetImage'].map(actionVerb)).toEqual(['read', 'read', 'read', 'read', 'read']);
+    expect(['s3:PutObject', 'kinesis:PutRecords', 'kms:GenerateDataKey', 'sagemaker:CreateModelPackage', 'dynamodb:BatchWriteItem'].map(actionVerb))
+      .toEqual(['write', 'write', 'write', 'write', 'write']);
+  });
+});
+
+describe('registerLifecyclePhase', () => {
+  class FraudScorer extends Construct {}
+  class AcmeScorer extends FraudScorer {}
+  test('a class name puts the class and its subclasses in a phase; unknown constructs have none', () => {
+    const root = new Construct(undefined as any, 'root');
+    expect(lifecyclePhaseOf(new FraudScorer(root, 'a'))).toBeUndefined();
+    registerLifecyclePhase('FraudScorer', 'serving');
+    expect(lifecyclePhaseOf(new FraudScorer(root, 'b'))).toBe('serving');
+    expect(lifecyclePhaseOf(new AcmeScorer(root, 'c'))).toBe('serving');
+  });
+
+  test('a predicate registered later wins, and a registered construct gets its own box', () => {
+    registerLifecyclePhase((c) => c.node.id === 'scorer_special', 'monitoring');
+    const root = new Construct(undefined as any, 'root2');
+    expect(lifecyclePhaseOf(new FraudScorer(root, 'scorer_special'))).toBe('monitoring');
+    let d: ArchitectureDiagram | undefined;
+    synthesize((app) => {
+      const platform = new MlopsPlatform(app, 'mini', {
+        name: 'mini', environment: 'dev', region: 'eu-west-1',
+        tags: { owner: 'o@example.com', 'cost-center': 'cc-1', 'data-classification': 'internal' },
+      });
+      new FraudScorer(platform.platformStack, 'scorer');
+      d = ArchitectureDiagram.of(app, { title: 'mini (dev)' });
+    });
+    expect(d!.model!.title).toBe('mini (dev)');
+    // a construct without resources owns nothing and so is not drawn
+    expect(d!.model!.components.some((c) => c.id === 'scorer')).toBe(false);
+    expect(d!.model!.components.find((c) => c.id === 'lake')?.phase).toBe('ingestion');
+  });
+});
+
+describe('ArchitectureDiagram errors', () => {
+  test('outside a cdktf App', () => {
+    const root = new Construct(undefined as any, 'plain');
+    expect(() => ArchitectureDiagram.of(root)).toThrow(/^\[plain\] it is not inside a cdktf App, so there is no synth to write the architecture diagram at\. Fix: create it inside a cdktf App\.$/);
+  });
+});
+
+describe('several platforms in one app (examples/multi-environment)', () => {
+  test('one diagram per platform, each with its own constructs', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createEnvironments } = require('../../examples/multi-environment/environments');
+    let d: ArchitectureDiagram | undefined;
+    const s = synthesize((app) => {
+      createEnvironments(app);
+      d = ArchitectureDiagram.of(app);
+    });
+    expect(d!.model!.groups).toEqual([
+      { path: 'mlops-dev', title: 'acme-mlops-dev (dev, eu-west-1)' },
+      { path: 'mlops-staging', title: 'acme-mlops-staging (staging, eu-west-1)' },
+      { path: 'mlops-prod', title: 'acme-mlops-prod (prod, eu-west-1)' },
+    ]);
+    for (const c of d!.model!.components) expect(c.path.startsWith(`${c.group}/`)).toBe(true);
+    const html = fs.readFileSync(d!.filePath!, 'utf8');
+    expect(html.match(/<svg /g)).toHaveLength(3);
+    expect(html).toContain('<h2 class="group">acme-mlops-staging (staging, eu-west-1)</h2>');
+    expect(danglingReferences(s)).toEqual([]);
+  });
+});

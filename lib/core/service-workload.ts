@@ -103,6 +103,12 @@ export interface ServiceWorkloadProps {
   readonly runAsUser?: number;
   /** Seconds the startup probe allows for the first start. @default 300 */
   readonly startupSeconds?: number;
+  /**
+   * Create the HPA. Set false when another controller owns the replica count (e.g. a KEDA
+   * ScaledObject, which creates its own HPA).
+   * @default true
+   */
+  readonly autoscaler?: boolean;
 }
 
 const PINNED_TAG = /^[^@\s]+:(?<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/;
@@ -141,7 +147,8 @@ export class ServiceWorkload extends Construct {
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
   public readonly podDisruptionBudget: k8s.KubePodDisruptionBudget;
-  public readonly autoscaler: k8s.KubeHorizontalPodAutoscalerV2;
+  /** The HPA (undefined when `autoscaler: false`). */
+  public readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
   public readonly ingressPolicy: k8s.KubeNetworkPolicy;
   public readonly egressPolicy?: k8s.KubeNetworkPolicy;
   public readonly minReplicas: number;
@@ -237,13 +244,13 @@ export class ServiceWorkload extends Construct {
       spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
     });
 
-    this.autoscaler = new k8s.KubeHorizontalPodAutoscalerV2(s, 'hpa', {
+    if (props.autoscaler ?? true) this.autoscaler = new k8s.KubeHorizontalPodAutoscalerV2(s, 'hpa', {
       metadata: meta(this.name),
       spec: {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
         minReplicas: this.minReplicas,
         maxReplicas: this.maxReplicas,
-        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: target } } }],
+        metrics: this.autoscalerMetrics(target),
       },
     });
 
@@ -272,6 +279,11 @@ export class ServiceWorkload extends Construct {
         },
       });
     }
+  }
+
+  /** Metrics of the HPA: average CPU utilization at `targetCpuUtilization`. Subclasses may add e.g. request-rate metrics. */
+  protected autoscalerMetrics(targetCpuUtilization: number): k8s.MetricSpecV2[] {
+    return [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: targetCpuUtilization } } }];
   }
 
   /** Labels that select this workload's pods (stable: changing them would orphan pods). */

@@ -1,0 +1,106 @@
+import { App } from 'cdktf';
+import { DataLake } from '../../lib/data/data-lake';
+import { FeatureStore } from '../../lib/features/feature-store';
+import { FeatureViewProps } from '../../lib/features/feature-view';
+import { BatchInference, BatchInferenceProps } from '../../lib/serving/batch-inference';
+import { zoneLocation } from '../../lib/serving/serving-cluster';
+import { allObjects, danglingReferences, object, policy, resource, resources, schemaViolations, synthesize, Synthesized } from '../support/synth';
+import { testCluster } from '../support/fixtures';
+
+const P = 'platform';
+const arr = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+const stmts = (s: Synthesized, role: string) => policy(resource(s.stacks[P], 'aws_iam_role_policy', `${role}_role_policy`).policy).Statement;
+const PROFILE: FeatureViewProps = {
+  name: 'customer_profile', version: 1, entities: [{ name: 'customer', key: 'customer_id' }],
+  features: [{ name: 'age', type: 'int64' }], ttl: 86400, source: { timestampField: 'event_timestamp' },
+};
+const TXN: FeatureViewProps = { ...PROFILE, name: 'txn_stats', features: [{ name: 'txn_count_7d', type: 'int64' }] };
+
+function platform(app: App) {
+  const t = testCluster(app);
+  const lake = new DataLake(t.stack, 'lake');
+  const store = new FeatureStore(t.stack, 'features', { zone: lake.zone('features'), cluster: t.cluster, featureViews: [PROFILE, TXN] });
+  return { ...t, lake, store };
+}
+
+describe('BatchInference', () => {
+  let s: Synthesized;
+  beforeAll(() => {
+    s = synthesize((app) => {
+      const { stack, cluster, lake, store } = platform(app);
+      new BatchInference(stack, 'churn_nightly', {
+        cluster, namespace: 'serving', name: 'churn-nightly', image: 'acme/churn-batch:1.4.2', schedule: '0 2 * * *',
+        artifacts: zoneLocation(lake.zone('curated'), 'models/churn/'),
+        predictions: zoneLocation(lake.zone('curated'), 'predictions/churn/'),
+        features: { store, views: [store.featureView('customer_profile', 1)] },
+        cpu: '4', memory: '16Gi',
+      });
+    });
+  });
+
+  test('references resolve and every object passes upstream schema validation', () => {
+    expect(danglingReferences(s)).toEqual([]);
+    expect(schemaViolations(allObjects(s))).toEqual([]);
+  });
+
+  test('a CronJob with the validated schedule, concurrencyPolicy Forbid, deadlines and history limits', () => {
+    const cj = object(s, 'CronJob', 'churn-nightly', 'serving');
+    expect(Object.keys(s.stacks.workloads.resource.kubernetes_manifest)).toEqual(expect.arrayContaining(['cronjob_serving_churn-nightly', 'serviceaccount_serving_churn-nightly']));
+    expect(cj.spec).toMatchObject({ schedule: '0 2 * * *', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid', successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3 });
+    expect(cj.spec.jobTemplate.spec).toMatchObject({ backoffLimit: 3, activeDeadlineSeconds: 14400 });
+  });
+
+  test('pods run on spot capacity with limits and the restricted security context, no token', () => {
+    const pod = object(s, 'CronJob', 'churn-nightly', 'serving').spec.jobTemplate.spec.template.spec;
+    expect(pod.nodeSelector).toEqual({ 'eks.amazonaws.com/capacityType': 'SPOT' });
+    const c = pod.containers[0];
+    expect(c.resources).toEqual({ requests: { cpu: '4', memory: '16Gi' }, limits: { cpu: '4', memory: '16Gi' } });
+    expect(c.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.serviceAccountName).toBe('churn-nightly');
+    expect(c.env).toEqual(expect.arrayContaining([{ name: 'PREDICTIONS_URI', value: expect.stringMatching(/\/predictions\/churn\/$/) }]));
+  });
+
+  test('the identity reads the offline feature view and the model, writes only the predictions prefix', () => {
+    const st = stmts(s, 'churn_nightly_identity');
+    const puts = st.filter((x: any) => arr(x.Action).includes('s3:PutObject')).flatMap((x: any) => arr(x.Resource));
+    expect(puts).toHaveLength(1);
+    expect(puts[0]).toMatch(/\/predictions\/churn\/\*$/);
+    const gets = st.filter((x: any) => arr(x.Action).includes('s3:GetObject')).flatMap((x: any) => arr(x.Resource));
+    expect(gets.some((r: string) => r.endsWith('/models/churn/*'))).toBe(true);
+    expect(gets.some((r: string) => r.includes('predictions'))).toBe(false);
+    const actions = st.flatMap((x: any) => arr(x.Action));
+    expect(actions).not.toContain('s3:DeleteObject');
+    expect(actions.some((a: string) => a.startsWith('dynamodb:'))).toBe(false);
+    const lf = Object.values(resources(s.stacks[P], 'aws_lakeformation_permissions')).filter((r: any) => JSON.stringify(r).includes('churn_nightly_identity'));
+    expect(lf.length).toBeGreaterThan(0);
+    expect(JSON.stringify(lf)).toMatch(/customer_profile/);
+    expect(JSON.stringify(lf)).not.toMatch(/txn_stats/);
+  });
+});
+
+describe('BatchInference: invalid input', () => {
+  let stack: any;
+  let base: BatchInferenceProps;
+  beforeAll(() => {
+    const app = new App({ outdir: require('os').tmpdir() });
+    const p = platform(app);
+    stack = p.stack;
+    base = {
+      cluster: p.cluster, namespace: 'serving', name: 'b', image: 'acme/b:1.0.0', schedule: '@daily',
+      artifacts: zoneLocation(p.lake.zone('curated'), 'models/b/'), predictions: zoneLocation(p.lake.zone('curated'), 'predictions/b/'),
+    };
+  });
+  const bad = (id: string, over: Partial<BatchInferenceProps>) => () => new BatchInference(stack, id, { ...base, name: id.replace(/_/g, '-'), ...over });
+
+  test('an invalid schedule', () => {
+    expect(bad('s1', { schedule: '0 25 * * *' })).toThrow(/^\[platform\/s1\] schedule "0 25 \* \* \*" hour field "25" is outside 0-23\. Fix: use a five-field cron expression/);
+    expect(bad('s2', { schedule: '* * *' })).toThrow(/^\[platform\/s2\] schedule "\* \* \*" has 3 fields/);
+  });
+  test('an unpinned image, a wildcard predictions prefix, a bad deadline, a GPU without a pool', () => {
+    expect(bad('i1', { image: 'acme/b:latest' })).toThrow(/^\[platform\/i1\] image "acme\/b:latest" uses the mutable tag "latest"\./);
+    expect(bad('p1', { predictions: { ...base.predictions, prefix: '' } })).toThrow(/^\[platform\/p1\] predictions\.prefix "" must be a literal, non-empty key prefix\./);
+    expect(bad('d1', { activeDeadlineSeconds: 5 })).toThrow(/^\[platform\/d1\] activeDeadlineSeconds 5 must be a whole number of at least 60\./);
+    expect(bad('g1', { gpu: {} })).toThrow(/^\[platform\/g1\] serving\/g1 asks for 1 GPU\(s\) but cluster platform\/cluster has no GPU pool\./);
+  });
+});

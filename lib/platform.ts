@@ -24,6 +24,9 @@ import { CostControls, CostControlsProps } from './governance/cost-controls';
 import { PolicyPack, PolicyPackProps } from './governance/policy-pack';
 import { DriftMonitor, DriftMonitorProps } from './monitoring/drift-monitor';
 import { ArchitectureDiagram } from './architecture/architecture-diagram';
+import { BatchDeclaration, ModelDeclaration, ModelServing } from './serving/model-serving';
+import { Keda } from './serving/keda';
+import { ArgoRollouts } from './serving/argo-rollouts';
 
 /** Props of {@link MlopsPlatform}. */
 export interface MlopsPlatformProps {
@@ -133,6 +136,18 @@ export interface MlopsPlatformProps {
     };
   }>;
   /**
+   * Model serving: ModelServices and BatchInference jobs in a restricted namespace. Artifacts default
+   * to `models/<name>/` of the curated zone (where RetrainingPipeline writes models). KEDA and Argo
+   * Rollouts are installed when a model scales to zero or declares a release.
+   * @default none
+   */
+  readonly serving?: {
+    /** @default "serving" */
+    readonly namespace?: string;
+    readonly models?: ModelDeclaration[];
+    readonly batchJobs?: BatchDeclaration[];
+  };
+  /**
    * The alert topic every alarm of the platform notifies, and its subscribers.
    * @default a topic with no subscribers
    */
@@ -189,6 +204,10 @@ export class MlopsPlatform extends Construct {
   public readonly costControls?: CostControls;
   public readonly policyPack: PolicyPack;
   public readonly driftMonitors: Record<string, DriftMonitor> = {};
+  public readonly servingNamespace?: RestrictedNamespace;
+  public readonly serving?: ModelServing;
+  public readonly keda?: Keda;
+  public readonly argoRollouts?: ArgoRollouts;
 
   constructor(scope: Construct, id: string, props: MlopsPlatformProps) {
     super(scope, id);
@@ -277,6 +296,24 @@ export class MlopsPlatform extends Construct {
         zone: this.data.lake.zone(zone ?? 'features'),
         cluster: this.cluster,
         namespace: this.systemNamespace.name,
+      });
+    }
+    if (props.serving) {
+      const models = props.serving.models ?? [];
+      if (models.some((m) => m.autoscaling?.scaleToZero)) this.keda = new Keda(this.cluster, 'keda', { cluster: this.cluster });
+      if (models.some((m) => m.release)) this.argoRollouts = new ArgoRollouts(this.cluster, 'argo_rollouts', { cluster: this.cluster });
+      this.servingNamespace = new RestrictedNamespace(this.platformStack, 'serving_namespace', {
+        workloads: this.workloadsStack,
+        name: props.serving.namespace ?? 'serving',
+        labels: { 'mlops.cdktf.io/tier': 'serving' },
+      });
+      this.serving = new ModelServing(this.platformStack, 'serving', {
+        cluster: this.cluster,
+        lake: this.data.lake,
+        features: this.features,
+        namespace: this.servingNamespace.name,
+        models,
+        batchJobs: props.serving.batchJobs,
       });
     }
     for (const dm of props.driftMonitors ?? []) {

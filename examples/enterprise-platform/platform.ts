@@ -24,6 +24,11 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
       instanceTypes: ['g6.xlarge', 'g6.2xlarge', 'g5.xlarge', 'g5.2xlarge', 'g4dn.xlarge', 'g4dn.2xlarge'],
       maxSize: 8,
       fallbackMaxSize: 2,
+    }, {
+      poolName: 'inference',
+      instanceTypes: ['g6.xlarge', 'g5.xlarge', 'g4dn.xlarge', 'g6.2xlarge'],
+      maxSize: 4,
+      fallbackMaxSize: 2,
     }],
     teams: [{ name: 'fraud', accessRoleArn: 'arn:aws:iam::111122223333:role/acme-team-fraud', quota: { gpus: 8 } }],
     trainingSchedules: [{
@@ -35,6 +40,47 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
       gpus: 1,
       schedule: '0 2 * * *',
     }],
+    serving: {
+      models: [
+        {
+          name: 'fraud',
+          modelVersion: '4',
+          image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud:1.4.0',
+          features: [{ name: 'customer_profile', version: 2 }],
+          autoscaling: { maxReplicas: 12, targetRequestsPerSecond: 40 },
+          clients: [{ namespace: 'fraud' }],
+          ingress: {
+            certificateArn: 'arn:aws:acm:eu-west-1:111122223333:certificate/0f5a2c1e-1111-2222-3333-444455556666',
+            host: 'fraud.ml.acme.example',
+            albSourceCidrs: ['10.0.0.0/16'],
+            auth: {
+              type: 'oidc',
+              issuer: 'https://login.acme.example',
+              authorizationEndpoint: 'https://login.acme.example/authorize',
+              tokenEndpoint: 'https://login.acme.example/token',
+              userInfoEndpoint: 'https://login.acme.example/userinfo',
+              secretName: 'fraud-oidc',
+            },
+          },
+          release: { strategy: 'canary', canaryWeights: [10, 25, 50], prometheusAddress: 'http://prometheus.monitoring.svc:9090', maxP95LatencyMs: 200 },
+        },
+        {
+          name: 'fraud-explainer',
+          modelVersion: '2',
+          image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud-explainer:0.9.1',
+          gpu: { count: 1, pool: 'inference' },
+          resources: { cpu: '4', memory: '16Gi' },
+          clients: [{ namespace: 'fraud' }],
+        },
+      ],
+      batchJobs: [{
+        name: 'fraud-nightly-scores',
+        model: 'fraud',
+        image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud-batch:1.4.0',
+        schedule: '30 3 * * *',
+        features: [{ name: 'customer_profile', version: 2 }],
+      }],
+    },
     driftMonitors: [{
       model: 'fraud',
       namespace: 'fraud',

@@ -18,6 +18,8 @@ export const ADDON_CHARTS = {
   'aws-load-balancer-controller': { repository: 'https://aws.github.io/eks-charts', chart: 'aws-load-balancer-controller', version: '1.13.2' },
   'external-secrets': { repository: 'https://charts.external-secrets.io', chart: 'external-secrets', version: '0.17.0' },
   'nvidia-device-plugin': { repository: 'https://nvidia.github.io/k8s-device-plugin', chart: 'nvidia-device-plugin', version: '0.17.1' },
+  'keda': { repository: 'https://kedacore.github.io/charts', chart: 'keda', version: '2.17.2' },
+  'argo-rollouts': { repository: 'https://argoproj.github.io/argo-helm', chart: 'argo-rollouts', version: '2.40.1' },
 } as const satisfies Record<string, ChartRef>;
 
 /** An add-on the compute layer installs from a chart. */

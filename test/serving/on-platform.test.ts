@@ -1,44 +1,12 @@
 import { createReferencePlatform } from '../../examples/enterprise-platform/platform';
-import { RestrictedNamespace } from '../../lib/compute/restricted-namespace';
-import { ModelServing, ModelServingProps } from '../../lib/serving/model-serving';
+import { ModelServing } from '../../lib/serving/model-serving';
 import { allObjects, danglingReferences, object, schemaViolations, synthesize, Synthesized } from '../support/synth';
 
-const PROM = 'http://prometheus.monitoring.svc:9090';
-const CERT = 'arn:aws:acm:eu-west-1:111122223333:certificate/0f5a2c1e-1111-2222-3333-444455556666';
 
-/** The wiring proposed for MlopsPlatform (serving props) on the reference platform. */
-const SERVING: Omit<ModelServingProps, 'cluster' | 'lake' | 'features' | 'namespace'> = {
-  models: [
-    {
-      name: 'fraud', modelVersion: '4', image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud:1.4.0',
-      features: [{ name: 'customer_profile', version: 2 }],
-      autoscaling: { maxReplicas: 12, targetRequestsPerSecond: 40 },
-      clients: [{ namespace: 'fraud' }],
-      ingress: {
-        certificateArn: CERT, host: 'fraud.ml.acme.example', albSourceCidrs: ['10.0.0.0/16'],
-        auth: { type: 'oidc', issuer: 'https://login.acme.example', authorizationEndpoint: 'https://login.acme.example/authorize', tokenEndpoint: 'https://login.acme.example/token', userInfoEndpoint: 'https://login.acme.example/userinfo', secretName: 'fraud-oidc' },
-      },
-      release: { strategy: 'canary', canaryWeights: [10, 25, 50], prometheusAddress: PROM, maxP95LatencyMs: 200 },
-    },
-    {
-      name: 'fraud-explainer', modelVersion: '2', image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud-explainer:0.9.1',
-      gpu: { count: 1, pool: 'training' }, resources: { cpu: '4', memory: '16Gi' }, clients: [{ namespace: 'fraud' }],
-    },
-  ],
-  batchJobs: [{
-    name: 'fraud-nightly-scores', model: 'fraud', image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud-batch:1.4.0',
-    schedule: '30 3 * * *', features: [{ name: 'customer_profile', version: 2 }],
-  }],
-};
-
-describe('ModelServing on the reference platform', () => {
+describe('ModelServing on the reference platform (as MlopsPlatform wires it)', () => {
   let s: Synthesized;
   beforeAll(() => {
-    s = synthesize((app) => {
-      const p = createReferencePlatform(app);
-      const ns = new RestrictedNamespace(p.platformStack, 'serving_namespace', { workloads: p.workloadsStack, name: 'serving', labels: { 'mlops.cdktf.io/tier': 'serving' } });
-      new ModelServing(p.platformStack, 'serving', { ...SERVING, cluster: p.cluster, lake: p.data.lake, features: p.features, namespace: ns.name });
-    });
+    s = synthesize((app) => createReferencePlatform(app));
   }, 60000);
 
   test('references resolve and every object passes upstream schema validation', () => {
@@ -46,12 +14,14 @@ describe('ModelServing on the reference platform', () => {
     expect(schemaViolations(allObjects(s))).toEqual([]);
   });
 
-  test('prod: two replicas minimum, GPU model on the training pool, canary Rollout, batch CronJob on spot', () => {
+  test('prod: two replicas minimum, GPU model on the inference pool, canary Rollout, batch CronJob on spot', () => {
     expect(object(s, 'HorizontalPodAutoscaler', 'fraud', 'serving').spec).toMatchObject({ minReplicas: 2, maxReplicas: 12, scaleTargetRef: { kind: 'Rollout' } });
-    expect(object(s, 'Deployment', 'fraud-explainer', 'serving').spec.template.spec.nodeSelector).toMatchObject({ 'mlops.cdktf.io/pool': 'training' });
+    expect(object(s, 'Deployment', 'fraud-explainer', 'serving').spec.template.spec.nodeSelector).toMatchObject({ 'mlops.cdktf.io/pool': 'inference' });
     expect(object(s, 'Rollout', 'fraud', 'serving').spec.strategy.canary.steps[0]).toEqual({ setWeight: 10 });
     expect(object(s, 'CronJob', 'fraud-nightly-scores', 'serving').spec.jobTemplate.spec.template.spec.nodeSelector).toEqual({ 'eks.amazonaws.com/capacityType': 'SPOT' });
     expect(object(s, 'Ingress', 'fraud', 'serving').metadata.annotations!['alb.ingress.kubernetes.io/scheme']).toBe('internal');
+    // The Argo Rollouts controller (CRDs) is installed by the platform stack, at its pinned chart.
+    expect(s.stacks['mlops-prod-platform'].resource.helm_release.cluster_argo_rollouts_release).toMatchObject({ chart: 'argo-rollouts', version: '2.40.1', namespace: 'argo-rollouts' });
     const tf = Object.keys(Object.values(s.stacks).find((x) => x.resource?.aws_iam_role?.serving_fraud_identity_role_role)!.resource.aws_iam_role);
     expect(tf).toEqual(expect.arrayContaining(['serving_fraud_identity_role_role', 'serving_fraud_explainer_identity_role_role', 'serving_batch_fraud_nightly_scores_identity_role_role']));
   });

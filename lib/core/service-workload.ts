@@ -223,7 +223,7 @@ export class ServiceWorkload extends Construct {
             ],
             tolerations: props.gpu ? props.gpu.tolerations ?? [{ key: 'nvidia.com/gpu', operator: 'Equal', value: 'true', effect: 'NoSchedule' }] : undefined,
             nodeSelector: props.gpu ? props.gpu.nodeSelector ?? { 'mlops.cdktf.io/accelerator': 'nvidia' } : undefined,
-            containers: [this.container()],
+            containers: [this.container(), ...this.sidecars()],
             volumes: this.volumes(),
           },
         },
@@ -321,7 +321,12 @@ export class ServiceWorkload extends Construct {
     return [{ name: 'tmp', mountPath: '/tmp' }];
   }
 
-  /** The one container of the pod. */
+  /** Extra containers next to the main one (none by default); subclasses add e.g. a telemetry sidecar, under the same restrictions. */
+  protected sidecars(): k8s.Container[] {
+    return [];
+  }
+
+  /** The main container of the pod. */
   protected container(): k8s.Container {
     const p = this.props;
     const r = p.resources ?? { cpu: '250m', memory: '512Mi' };

@@ -81,3 +81,4 @@ export * from './serving/batch-inference';
 export * from './serving/model-serving';
 export * from './serving/keda';
 export * from './serving/argo-rollouts';
+export * from './core/synth-once-stack';

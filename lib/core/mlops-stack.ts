@@ -1,5 +1,6 @@
 import { Construct, IConstruct, Node } from 'constructs';
-import { TerraformElement, TerraformStack } from 'cdktf';
+import { TerraformElement } from 'cdktf';
+import { SynthOnceStack } from './synth-once-stack';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
@@ -38,7 +39,7 @@ const PREFIX = /^[a-z][a-z0-9-]{0,22}[a-z0-9]$/;
  * A Terraform stack of the platform: AWS provider with required default tags, the environment
  * profile, deterministic naming, readable logical ids and (optionally) S3 remote state.
  */
-export class MlopsStack extends TerraformStack {
+export class MlopsStack extends SynthOnceStack {
   /** The stack that contains `scope`; fails clearly when `scope` is outside an MlopsStack. */
   public static of(scope: IConstruct): MlopsStack {
     const stack = scope.node.scopes.slice().reverse().find((s): s is MlopsStack => s instanceof MlopsStack);

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Construct, IConstruct } from 'constructs';
-import { App as CdktfApp, Fn, TerraformStack } from 'cdktf';
+import { App as CdktfApp, Fn } from 'cdktf';
+import { SynthOnceStack } from './synth-once-stack';
 import { App as Cdk8sApp, Chart, Yaml } from 'cdk8s';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
@@ -57,7 +58,7 @@ const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding'
  * Addresses are `kubernetes_manifest.<kind>_<namespace>_<name>`: derived from the object's
  * identity only, so adding an object never renames another one.
  */
-export class WorkloadsStack extends TerraformStack {
+export class WorkloadsStack extends SynthOnceStack {
   /** The cdk8s app holding every object of this stack. */
   public readonly cdk8sApp: Cdk8sApp;
   /** The one chart; constructs get a scope in it through {@link scopeFor}. */

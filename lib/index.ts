@@ -40,7 +40,7 @@ export * from './compute/team';
 export * from './compute/gpu-job';
 export * from './compute/training-job';
 export * from './compute/training-schedule';
-export * from './pipelines/schedule';
+export * from './core/schedule';
 export * from './pipelines/retraining-pipeline';
 export * from './pipelines/ci-cd-access';
 export * from './core/service-workload';

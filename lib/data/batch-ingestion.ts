@@ -9,6 +9,7 @@ import { GlueSecurityConfiguration } from '@cdktf/provider-aws/lib/glue-security
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
 import { MlopsStack, snake } from '../core/mlops-stack';
 import { invalid, show } from '../core/errors';
+import { checkScheduleExpression } from '../core/schedule';
 import { KeyRing } from '../security/key-ring';
 import { PlatformRole } from '../security/platform-role';
 import { SecureBucket } from '../security/secure-bucket';
@@ -61,7 +62,6 @@ export interface BatchSource {
 
 const SOURCE_NAME = /^[a-z][a-z0-9-]*$/;
 const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.*)$/;
-const GLUE_CRON = /^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$/;
 const SCRIPT = 's3_copy_ingest.py';
 
 /** The shipped job script, from the source tree or the compiled package. */
@@ -154,7 +154,8 @@ export class BatchIngestion extends Construct {
     if (/[*?]/.test(rawPrefix)) invalid(this, `source ${show(src.name)} has a wildcard in sourceUri ${show(src.sourceUri)}.`, 'use a literal prefix.');
     const sourcePrefix = rawPrefix === '' || rawPrefix.endsWith('/') ? rawPrefix : `${rawPrefix}/`;
     const schedule = src.schedule ?? 'cron(0 2 * * ? *)';
-    if (!GLUE_CRON.test(schedule)) invalid(this, `source ${show(src.name)} has schedule ${show(schedule)}.`, 'use a Glue cron expression with six fields, such as "cron(0 2 * * ? *)".');
+    if (!schedule.startsWith('cron(')) invalid(this, `source ${show(src.name)} has schedule ${show(schedule)}.`, 'use a Glue cron expression with six fields, such as "cron(0 2 * * ? *)".');
+    checkScheduleExpression(this, `source ${show(src.name)} schedule`, schedule);
     const lookback = src.lookbackHours ?? 48;
     if (!Number.isInteger(lookback) || lookback < 1) invalid(this, `source ${show(src.name)} has lookbackHours ${show(lookback)}.`, 'use a whole number of hours, 1 or more.');
     const id = snake(src.name);

@@ -6,6 +6,7 @@ import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { MlopsStack, snake } from '../core/mlops-stack';
 import { invalid, show } from '../core/errors';
+import { checkScheduleExpression } from '../core/schedule';
 import { PlatformRole } from '../security/platform-role';
 import { DataLake } from './data-lake';
 
@@ -53,7 +54,6 @@ export interface ValidationRuleset {
   readonly schedule: SchedulerSchedule;
 }
 
-const SCHEDULE = /^(cron\([^)]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/;
 
 /**
  * Glue Data Quality rulesets (DQDL) on lake tables, each evaluated on a schedule (EventBridge
@@ -108,7 +108,7 @@ export class DataValidation extends Construct {
       if (!/^[a-z0-9_]{1,255}$/.test(r.table)) invalid(this, `ruleset ${show(r.name)} targets table ${show(r.table)}, which is not a Glue table name.`, 'use lower-case letters, digits and underscores.');
       const ruleset = this.renderRuleset(r);
       const schedule = r.schedule ?? 'cron(0 6 * * ? *)';
-      if (!SCHEDULE.test(schedule)) invalid(this, `ruleset ${show(r.name)} has schedule ${show(schedule)}.`, 'use a Scheduler expression such as "cron(0 6 * * ? *)" or "rate(6 hours)".');
+      checkScheduleExpression(this, `ruleset ${show(r.name)} schedule`, schedule);
       props.lake.grantRead(this.evaluationRole, r.zone);
       const rs = new GlueDataQualityRuleset(this, `${snake(r.name)}_ruleset`, {
         name,

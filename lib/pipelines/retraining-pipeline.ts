@@ -16,7 +16,7 @@ import { DomainKey } from '../security/domain-key';
 import { EncryptedLogGroup } from '../security/encrypted-log-group';
 import { PlatformRole } from '../security/platform-role';
 import { CheckpointLocation, GpuJob, GpuJobProps } from '../compute/gpu-job';
-import { checkScheduleExpression } from './schedule';
+import { checkScheduleExpression } from '../core/schedule';
 
 /** Keys whose policy already lets log delivery decrypt (one statement per key, however many pipelines). */
 const LOG_DELIVERY_ALLOWED = new WeakSet<DomainKey>();

@@ -63,6 +63,8 @@ describe('BatchIngestion invalid input', () => {
     const lake = new DataLake(stack, 'lake', { manageAccountSettings: false });
     expect(() => new BatchIngestion(stack, 'a', { lake, sources: [{ name: 'x', sourceUri: 'https://example.com/x' }] })).toThrow(/^\[platform\/a\] source "x" has sourceUri "https:\/\/example.com\/x", which is not an s3:\/\/bucket\/prefix URI\./);
     expect(() => new BatchIngestion(stack, 'b', { lake, sources: [{ name: 'x', sourceUri: 's3://bkt/p/', schedule: 'daily' }] })).toThrow(/^\[platform\/b\] source "x" has schedule "daily"\./);
+    expect(() => new BatchIngestion(stack, 'b2', { lake, sources: [{ name: 'x', sourceUri: 's3://bkt/p/', schedule: 'cron(0 25 * * ? *)' }] }))
+      .toThrow(/^\[platform\/b2\] source "x" schedule "cron\(0 25 \* \* \? \*\)" /);
     expect(() => new BatchIngestion(stack, 'c', { lake, sources: [{ name: 'x', sourceUri: 's3://bkt/p/' }, { name: 'x', sourceUri: 's3://bkt/q/' }] })).toThrow(/^\[platform\/c\] source "x" is declared twice\./);
   });
 });

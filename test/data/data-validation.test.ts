@@ -71,7 +71,7 @@ describe('DataValidation invalid input', () => {
     const r = { name: 'c', zone: 'curated', table: 't', rules: ['RowCount > 0'] };
     expect(() => new DataValidation(stack, 'a', { lake, rulesets: [{ ...r, rules: ['RowsExist > 0'] }] })).toThrow(/^\[platform\/a\] ruleset "c" has rule "RowsExist > 0" of unknown DQDL type "RowsExist"\./);
     expect(() => new DataValidation(stack, 'b', { lake, rulesets: [{ ...r, zone: 'gold' }] })).toThrow(/^\[platform\/lake\] zone "gold" is not a zone of this lake/);
-    expect(() => new DataValidation(stack, 'c', { lake, rulesets: [{ ...r, schedule: 'daily' }] })).toThrow(/^\[platform\/c\] ruleset "c" has schedule "daily"\./);
+    expect(() => new DataValidation(stack, 'c', { lake, rulesets: [{ ...r, schedule: 'daily' }] })).toThrow(/^\[platform\/c\] ruleset "c" schedule "daily" is neither rate\(\.\.\.\) nor cron\(\.\.\.\)\. Fix: use an AWS schedule expression/);
     expect(() => new DataValidation(stack, 'd', { lake, rulesets: [{ ...r, rules: [] }] })).toThrow(/ruleset "c" has no rules/);
     expect(() => new DataValidation(stack, 'e', { lake, rulesets: [r], alarmTopicArn: 'alerts' })).toThrow(/^\[platform\/e\] alarmTopicArn "alerts" is not an SNS topic ARN/);
   });

@@ -1,6 +1,6 @@
 import { App } from 'cdktf';
 import { Construct } from 'constructs';
-import { checkScheduleExpression, scheduleExpressionProblem } from '../../lib/pipelines/schedule';
+import { checkScheduleExpression, scheduleExpressionProblem } from '../../lib/core/schedule';
 
 describe('AWS schedule expressions', () => {
   test.each([

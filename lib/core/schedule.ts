@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { invalid, show } from '../core/errors';
+import { invalid, show } from './errors';
 
 /**
  * AWS schedule expressions, as EventBridge rules and EventBridge Scheduler accept them:

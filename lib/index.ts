@@ -82,3 +82,7 @@ export * from './serving/model-serving';
 export * from './serving/keda';
 export * from './serving/argo-rollouts';
 export * from './core/synth-once-stack';
+export * from './monitoring/observability';
+export * from './monitoring/model-monitoring';
+export * from './monitoring/monitored-service';
+export * from './monitoring/monitoring-charts';

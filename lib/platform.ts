@@ -27,6 +27,9 @@ import { ArchitectureDiagram } from './architecture/architecture-diagram';
 import { BatchDeclaration, ModelDeclaration, ModelServing } from './serving/model-serving';
 import { Keda } from './serving/keda';
 import { ArgoRollouts } from './serving/argo-rollouts';
+import { Observability, ObservabilityProps } from './monitoring/observability';
+import { ModelMonitoringOptions } from './monitoring/model-monitoring';
+import { monitoredWorkload } from './monitoring/monitored-service';
 
 /** Props of {@link MlopsPlatform}. */
 export interface MlopsPlatformProps {
@@ -148,6 +151,15 @@ export interface MlopsPlatformProps {
     readonly batchJobs?: BatchDeclaration[];
   };
   /**
+   * Observability: Container Insights add-on, Prometheus, DCGM exporter; every serving model gets
+   * CloudWatch alarms, Prometheus rules and a dashboard.
+   * @default everything on, default thresholds for every model
+   */
+  readonly observability?: Omit<ObservabilityProps, 'cluster' | 'alertTopic' | 'alertEmails' | 'alertHttpsEndpoints'> & {
+    /** Thresholds, metric names and KPIs by model name. @default defaults for every model */
+    readonly models?: Record<string, ModelMonitoringOptions>;
+  };
+  /**
    * The alert topic every alarm of the platform notifies, and its subscribers.
    * @default a topic with no subscribers
    */
@@ -208,6 +220,7 @@ export class MlopsPlatform extends Construct {
   public readonly serving?: ModelServing;
   public readonly keda?: Keda;
   public readonly argoRollouts?: ArgoRollouts;
+  public readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: MlopsPlatformProps) {
     super(scope, id);
@@ -315,6 +328,15 @@ export class MlopsPlatform extends Construct {
         models,
         batchJobs: props.serving.batchJobs,
       });
+    }
+    const { models: monitoring = {}, ...observabilityProps } = props.observability ?? {};
+    this.observability = new Observability(this.platformStack, 'observability', { ...observabilityProps, cluster: this.cluster, alertTopic: this.alertTopic });
+    const served = this.serving?.models ?? {};
+    for (const name of Object.keys(monitoring)) {
+      if (!served[name]) invalid(this, `observability.models names ${show(name)}, which is not a serving model.`, `use one of ${Object.keys(served).join(', ') || '(none)'}.`);
+    }
+    for (const [name, model] of Object.entries(served)) {
+      this.observability.monitorService(monitoredWorkload(model.workload, { modelName: name, gpu: model.gpu !== undefined }), monitoring[name]);
     }
     for (const dm of props.driftMonitors ?? []) {
       const at = (l: { zone: string; prefix: string }) => ({ zone: this.data.lake.zone(l.zone), prefix: l.prefix });

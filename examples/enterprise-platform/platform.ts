@@ -62,7 +62,7 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
               secretName: 'fraud-oidc',
             },
           },
-          release: { strategy: 'canary', canaryWeights: [10, 25, 50], prometheusAddress: 'http://prometheus.monitoring.svc:9090', maxP95LatencyMs: 200 },
+          release: { strategy: 'canary', canaryWeights: [10, 25, 50], prometheusAddress: 'http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090', maxP95LatencyMs: 200 },
         },
         {
           name: 'fraud-explainer',
@@ -80,6 +80,16 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
         schedule: '30 3 * * *',
         features: [{ name: 'customer_profile', version: 2 }],
       }],
+    },
+    observability: {
+      models: {
+        fraud: {
+          latencyP95Seconds: 0.2,
+          latencyP99Seconds: 0.5,
+          errorRate: 0.005,
+          kpis: [{ title: 'Fraud caught (EUR)', namespace: 'Acme/Fraud', metric: 'PreventedLossEur', stat: 'Sum' }],
+        },
+      },
     },
     driftMonitors: [{
       model: 'fraud',

@@ -11,7 +11,7 @@ export interface ChartRef {
   readonly version: string;
 }
 
-/** Pinned charts of the cluster add-ons. */
+/** Pinned charts of the cluster add-ons (compute, serving and monitoring). */
 export const ADDON_CHARTS = {
   'cluster-autoscaler': { repository: 'https://kubernetes.github.io/autoscaler', chart: 'cluster-autoscaler', version: '9.46.6' },
   'metrics-server': { repository: 'https://kubernetes-sigs.github.io/metrics-server', chart: 'metrics-server', version: '3.12.2' },
@@ -20,6 +20,8 @@ export const ADDON_CHARTS = {
   'nvidia-device-plugin': { repository: 'https://nvidia.github.io/k8s-device-plugin', chart: 'nvidia-device-plugin', version: '0.17.1' },
   'keda': { repository: 'https://kedacore.github.io/charts', chart: 'keda', version: '2.17.2' },
   'argo-rollouts': { repository: 'https://argoproj.github.io/argo-helm', chart: 'argo-rollouts', version: '2.40.1' },
+  'kube-prometheus-stack': { repository: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '75.15.1' },
+  'dcgm-exporter': { repository: 'https://nvidia.github.io/dcgm-exporter/helm-charts', chart: 'dcgm-exporter', version: '4.1.1' },
 } as const satisfies Record<string, ChartRef>;
 
 /** An add-on the compute layer installs from a chart. */

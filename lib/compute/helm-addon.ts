@@ -27,6 +27,10 @@ export interface HelmAddonProps {
   readonly serviceAccountName?: string;
   /** What the add-on is (IAM description). @default the chart name */
   readonly description?: string;
+  /** What the release waits for besides the system nodes (e.g. a release whose CRDs it uses). @default nothing else */
+  readonly dependsOn?: ITerraformDependable[];
+  /** Seconds Helm waits for the release. @default 600 */
+  readonly timeoutSeconds?: number;
 }
 
 /**
@@ -62,9 +66,9 @@ export abstract class HelmAddon extends Construct {
       createNamespace: props.namespace !== 'kube-system',
       atomic: true,
       cleanupOnFail: true,
-      timeout: 600,
+      timeout: props.timeoutSeconds ?? 600,
       values: [this.renderValues()],
-      dependsOn: [...props.cluster.addonDependencies, ...(this.identity?.association ? [this.identity.association] : [])],
+      dependsOn: [...props.cluster.addonDependencies, ...(props.dependsOn ?? []), ...(this.identity?.association ? [this.identity.association] : [])],
     });
   }
 

@@ -105,8 +105,8 @@ describe('MlCluster (defaults)', () => {
   test('add-ons are installed from their pinned official charts, after the system nodes', () => {
     const releases = resources(p, 'helm_release');
     const byName = Object.fromEntries(Object.values(releases).map((r: any) => [r.name, r]));
-    // KEDA and Argo Rollouts are installed by the platform only when serving needs them.
-    const clusterCharts = Object.entries(ADDON_CHARTS).filter(([name]) => !['keda', 'argo-rollouts'].includes(name));
+    // KEDA and Argo Rollouts (serving) and Prometheus and DCGM (observability) are installed by other constructs.
+    const clusterCharts = Object.entries(ADDON_CHARTS).filter(([name]) => !['keda', 'argo-rollouts', 'kube-prometheus-stack', 'dcgm-exporter'].includes(name));
     expect(Object.keys(byName).sort()).toEqual(clusterCharts.map(([name]) => name).sort());
     for (const [name, ref] of clusterCharts) {
       expect(byName[name]).toMatchObject({ repository: ref.repository, chart: ref.chart, version: ref.version, atomic: true });

@@ -1,0 +1,104 @@
+import { Construct } from 'constructs';
+import { ITerraformDependable } from 'cdktf';
+import { invalid, show } from '../core/errors';
+import { HelmAddon, IAddonCluster, systemPodValues } from '../compute/helm-addon';
+import { GPU_TAINT, IGpuPool, NODE_LABELS, tolerationsFor } from '../compute/gpu';
+
+/** Namespace of Prometheus, its operator and the DCGM exporter. */
+export const MONITORING_NAMESPACE = 'monitoring';
+
+/** Props of {@link KubePrometheusStack}. */
+export interface KubePrometheusStackProps {
+  readonly cluster: IAddonCluster;
+  /**
+   * Days Prometheus keeps samples.
+   * @default 15
+   */
+  readonly retentionDays?: number;
+}
+
+/**
+ * kube-prometheus-stack: the prometheus-operator (and its CRDs), Prometheus, kube-state-metrics and
+ * node-exporter, on the system nodes. Prometheus selects every ServiceMonitor and PrometheusRule of
+ * the cluster (not only the chart's own), so Observability's objects are picked up without a
+ * release label. Grafana is off (dashboards live in CloudWatch); Alertmanager is off (alerts go
+ * through CloudWatch alarms to the SNS alert topic).
+ */
+export class KubePrometheusStack extends HelmAddon {
+  /** In-cluster URL of Prometheus (the chart's `<release>-prometheus` Service). */
+  public readonly url: string;
+  private readonly retentionDays: number;
+
+  constructor(scope: Construct, id: string, props: KubePrometheusStackProps) {
+    super(scope, id, { cluster: props.cluster, chart: 'kube-prometheus-stack', namespace: MONITORING_NAMESPACE, timeoutSeconds: 900 });
+    this.retentionDays = props.retentionDays ?? 15;
+    if (!Number.isInteger(this.retentionDays) || this.retentionDays < 1) {
+      invalid(this, `retentionDays ${show(this.retentionDays)} must be a whole number of at least 1.`, 'keep Prometheus samples for 1 day or more, e.g. 15.');
+    }
+    this.url = `http://kube-prometheus-stack-prometheus.${this.namespace}.svc.cluster.local:9090`;
+  }
+
+  protected values(): Record<string, unknown> {
+    const pod = systemPodValues();
+    return {
+      crds: { enabled: true },
+      grafana: { enabled: false },
+      alertmanager: { enabled: false },
+      prometheusOperator: { nodeSelector: pod.nodeSelector },
+      'kube-state-metrics': { nodeSelector: pod.nodeSelector },
+      prometheus: {
+        prometheusSpec: {
+          nodeSelector: pod.nodeSelector,
+          retention: `${this.retentionDays}d`,
+          serviceMonitorSelectorNilUsesHelmValues: false,
+          podMonitorSelectorNilUsesHelmValues: false,
+          ruleSelectorNilUsesHelmValues: false,
+          securityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 2000, seccompProfile: { type: 'RuntimeDefault' } },
+        },
+      },
+    };
+  }
+}
+
+/** Props of {@link DcgmExporter}. */
+export interface DcgmExporterProps {
+  readonly cluster: IAddonCluster;
+  /** The GPU pools (read at synth), whose tolerations the DaemonSet gets. */
+  readonly gpuPools: () => readonly IGpuPool[];
+  /** What the release waits for (the Prometheus release, whose CRDs its ServiceMonitor needs). @default the system nodes only */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/**
+ * NVIDIA DCGM exporter (official chart): GPU utilisation and memory per pod, on GPU nodes only
+ * (node selector `mlops.cdktf.io/accelerator=nvidia`, the tolerations of every GPU pool), scraped by
+ * Prometheus through the chart's ServiceMonitor with the pods' own `namespace`/`pod` labels kept.
+ */
+export class DcgmExporter extends HelmAddon {
+  private readonly gpuPools: () => readonly IGpuPool[];
+
+  constructor(scope: Construct, id: string, props: DcgmExporterProps) {
+    super(scope, id, { cluster: props.cluster, chart: 'dcgm-exporter', namespace: MONITORING_NAMESPACE, dependsOn: props.dependsOn, timeoutSeconds: 900 });
+    this.gpuPools = props.gpuPools;
+  }
+
+  protected values(): Record<string, unknown> {
+    return {
+      nodeSelector: { [NODE_LABELS.accelerator]: 'nvidia' },
+      tolerations: dcgmTolerations(this.gpuPools()),
+      serviceMonitor: { enabled: true, honorLabels: true, interval: '30s' },
+    };
+  }
+}
+
+/** The tolerations of every GPU pool, deduplicated (the GPU taint when there is no pool yet). */
+export function dcgmTolerations(pools: readonly IGpuPool[]): unknown[] {
+  const all = pools.length > 0 ? pools.flatMap((p) => p.tolerations) : tolerationsFor([GPU_TAINT]);
+  const seen = new Set<string>();
+  return all.filter((t) => {
+    const k = JSON.stringify(t);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

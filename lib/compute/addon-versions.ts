@@ -21,6 +21,7 @@ export const ADDON_CHARTS = {
   'keda': { repository: 'https://kedacore.github.io/charts', chart: 'keda', version: '2.17.2' },
   'argo-rollouts': { repository: 'https://argoproj.github.io/argo-helm', chart: 'argo-rollouts', version: '2.40.1' },
   'kube-prometheus-stack': { repository: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '75.15.1' },
+  'prometheus-adapter': { repository: 'https://prometheus-community.github.io/helm-charts', chart: 'prometheus-adapter', version: '4.14.1' },
   'dcgm-exporter': { repository: 'https://nvidia.github.io/dcgm-exporter/helm-charts', chart: 'dcgm-exporter', version: '4.1.1' },
 } as const satisfies Record<string, ChartRef>;
 

@@ -102,3 +102,44 @@ export function dcgmTolerations(pools: readonly IGpuPool[]): unknown[] {
     return true;
   });
 }
+
+/** Props of {@link PrometheusAdapter}. */
+export interface PrometheusAdapterProps {
+  readonly cluster: IAddonCluster;
+  /** In-cluster URL of Prometheus, e.g. KubePrometheusStack.url. */
+  readonly prometheusUrl: string;
+  /** What the release waits for (the Prometheus release). @default the system nodes only */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/**
+ * prometheus-adapter (official chart): serves Prometheus request counters as Kubernetes custom
+ * metrics, so a ModelService HPA can scale on `http_requests_per_second` (the per-pod rate of
+ * `http_requests_total` over two minutes) besides CPU.
+ */
+export class PrometheusAdapter extends HelmAddon {
+  private readonly prometheusUrl: string;
+
+  constructor(scope: Construct, id: string, props: PrometheusAdapterProps) {
+    super(scope, id, { cluster: props.cluster, chart: 'prometheus-adapter', namespace: MONITORING_NAMESPACE, dependsOn: props.dependsOn });
+    this.prometheusUrl = props.prometheusUrl;
+  }
+
+  protected values(): Record<string, unknown> {
+    const m = /^(https?:\/\/[^:/]+):(\d+)$/.exec(this.prometheusUrl);
+    return {
+      nodeSelector: systemPodValues().nodeSelector,
+      replicas: 2,
+      prometheus: { url: m ? m[1] : this.prometheusUrl, port: m ? Number(m[2]) : 9090 },
+      rules: {
+        default: false,
+        custom: [{
+          seriesQuery: 'http_requests_total{namespace!="",pod!=""}',
+          resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
+          name: { matches: '^(.*)_total$', as: '${1}_per_second' },
+          metricsQuery: 'sum(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)',
+        }],
+      },
+    };
+  }
+}

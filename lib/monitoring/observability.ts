@@ -8,7 +8,7 @@ import { IAddonCluster } from '../compute/helm-addon';
 import { IGpuPool } from '../compute/gpu';
 import { AlertTopic } from './alert-topic';
 import { IMonitoredService } from './monitored-service';
-import { DcgmExporter, KubePrometheusStack } from './monitoring-charts';
+import { DcgmExporter, KubePrometheusStack, PrometheusAdapter } from './monitoring-charts';
 import { CLOUDWATCH_NAMESPACE, EMF_PORT, ModelMonitoring, ModelMonitoringOptions, ModelMonitoringProps } from './model-monitoring';
 
 /** What Observability needs of its cluster (MlCluster implements it). */
@@ -77,6 +77,8 @@ export class Observability extends Construct {
   public readonly addon?: EksAddon;
   public readonly prometheus?: KubePrometheusStack;
   public readonly dcgmExporter?: DcgmExporter;
+  /** Serves request rates as custom metrics for model HPAs (with Prometheus). */
+  public readonly prometheusAdapter?: PrometheusAdapter;
   /** The monitoring of each model, by model name. */
   public readonly models: Record<string, ModelMonitoring> = {};
   public readonly modelMetricsNamespace: string;
@@ -129,6 +131,7 @@ export class Observability extends Construct {
     if (prometheus) {
       this.prometheus = new KubePrometheusStack(this, 'kube_prometheus_stack', { cluster: props.cluster, retentionDays: props.prometheusRetentionDays });
       this.prometheusUrl = this.prometheus.url;
+      this.prometheusAdapter = new PrometheusAdapter(this, 'prometheus_adapter', { cluster: props.cluster, prometheusUrl: this.prometheus.url, dependsOn: [this.prometheus.release] });
       if (props.gpuMetrics ?? true) {
         this.dcgmExporter = new DcgmExporter(this, 'dcgm_exporter', { cluster: props.cluster, gpuPools: () => props.cluster.gpuPools, dependsOn: [this.prometheus.release] });
       }

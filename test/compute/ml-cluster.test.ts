@@ -106,7 +106,7 @@ describe('MlCluster (defaults)', () => {
     const releases = resources(p, 'helm_release');
     const byName = Object.fromEntries(Object.values(releases).map((r: any) => [r.name, r]));
     // KEDA and Argo Rollouts (serving) and Prometheus and DCGM (observability) are installed by other constructs.
-    const clusterCharts = Object.entries(ADDON_CHARTS).filter(([name]) => !['keda', 'argo-rollouts', 'kube-prometheus-stack', 'dcgm-exporter'].includes(name));
+    const clusterCharts = Object.entries(ADDON_CHARTS).filter(([name]) => !['keda', 'argo-rollouts', 'kube-prometheus-stack', 'prometheus-adapter', 'dcgm-exporter'].includes(name));
     expect(Object.keys(byName).sort()).toEqual(clusterCharts.map(([name]) => name).sort());
     for (const [name, ref] of clusterCharts) {
       expect(byName[name]).toMatchObject({ repository: ref.repository, chart: ref.chart, version: ref.version, atomic: true });

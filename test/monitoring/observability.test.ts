@@ -84,6 +84,12 @@ describe('Observability', () => {
   test('the DCGM exporter runs only on GPU nodes with the GPU pools\' tolerations, after Prometheus', () => {
     const r = resource(p, 'helm_release', 'observability_dcgm_exporter_release');
     expect(r).toMatchObject({ chart: 'dcgm-exporter', version: MONITORING_CHARTS['dcgm-exporter'].version });
+    // prometheus-adapter turns http_requests_total into the http_requests_per_second custom metric model HPAs use.
+    const adapter = Object.values<any>(resources(p, 'helm_release')).find((x) => x.chart === 'prometheus-adapter');
+    expect(adapter).toMatchObject({ version: MONITORING_CHARTS['prometheus-adapter'].version, namespace: 'monitoring' });
+    const values = JSON.parse(adapter.values[0]);
+    expect(values.prometheus).toEqual({ url: 'http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local', port: 9090 });
+    expect(values.rules.custom[0].name).toEqual({ matches: '^(.*)_total$', as: '${1}_per_second' });
     const v = JSON.parse(r.values[0]);
     expect(v.nodeSelector).toEqual({ 'mlops.cdktf.io/accelerator': 'nvidia' });
     expect(v.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]);

@@ -14,6 +14,22 @@ import { testCluster } from '../support/fixtures';
 import { SecureBucket } from '../../lib/security/secure-bucket';
 import { KeyRing } from '../../lib/security/key-ring';
 import { AuditTrail } from '../../lib/governance/audit-trail';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+
+/**
+ * The official SARIF 2.1.0 JSON schema (OASIS, rtm.5), as @microsoft/jest-sarif ships it. It is a
+ * draft-04 schema using no draft-04-only keyword, so ajv 8 compiles it once the meta-schema
+ * reference is dropped.
+ */
+const { $schema: _draft04, id: schemaId, ...sarifSchemaBody } = JSON.parse(fs.readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'));
+const SARIF_SCHEMA = { $id: schemaId, ...sarifSchemaBody };
+function sarifSchemaErrors(log: unknown): string[] {
+  const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
+  addFormats(ajv);
+  const validate = ajv.compile(SARIF_SCHEMA);
+  return validate(log) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+}
 
 const ROOT = path.join(__dirname, '..', '..');
 const PLAN = path.join(__dirname, 'fixtures', 'plan.json');
@@ -137,6 +153,14 @@ describe('output formats', () => {
     expect(Object.keys(j).sort()).toEqual(['charts', 'compliance', 'cost', 'encryption', 'findings', 'generatedBy', 'images', 'objectCount', 'publicEndpoints', 'resourceCount', 'roles', 'rules', 'source']);
     expect(j.findings).toHaveLength(r.findings.length);
   });
+  test('SARIF 2.1.0: valid against the official schema, for a cdktf.out and a plan', () => {
+    const fromOutdir = JSON.parse(toSarif(review(readModel(bad.outdir), { suppressions: [{ ruleId: 'MLOPS-SNS-001', reason: 'fixture topic without data' }] })));
+    expect(sarifSchemaErrors(fromOutdir)).toEqual([]);
+    expect(sarifSchemaErrors(JSON.parse(toSarif(review(readModel(PLAN)))))).toEqual([]);
+    // The validator is not vacuous: a log without a tool fails it.
+    expect(sarifSchemaErrors({ version: '2.1.0', runs: [{ results: [] }] }).length).toBeGreaterThan(0);
+  });
+
   test('SARIF 2.1.0: required structure, rules, results with locations and suppressions', () => {
     const s = JSON.parse(toSarif(review(readModel(bad.outdir), { suppressions: [{ ruleId: 'MLOPS-SNS-001', reason: 'fixture topic without data' }] })));
     expect(s.version).toBe('2.1.0');

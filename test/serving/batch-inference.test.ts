@@ -1,27 +1,11 @@
 import { App } from 'cdktf';
-import { DataLake } from '../../lib/data/data-lake';
-import { FeatureStore } from '../../lib/features/feature-store';
-import { FeatureViewProps } from '../../lib/features/feature-view';
 import { BatchInference, BatchInferenceProps } from '../../lib/serving/batch-inference';
 import { zoneLocation } from '../../lib/serving/serving-cluster';
-import { allObjects, danglingReferences, object, policy, resource, resources, schemaViolations, synthesize, Synthesized } from '../support/synth';
-import { testCluster } from '../support/fixtures';
+import { allObjects, danglingReferences, object, resources, schemaViolations, synthesize, Synthesized } from '../support/synth';
+import { arr, P, servingPlatform, stmts } from './fixtures';
 
-const P = 'platform';
-const arr = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
-const stmts = (s: Synthesized, role: string) => policy(resource(s.stacks[P], 'aws_iam_role_policy', `${role}_role_policy`).policy).Statement;
-const PROFILE: FeatureViewProps = {
-  name: 'customer_profile', version: 1, entities: [{ name: 'customer', key: 'customer_id' }],
-  features: [{ name: 'age', type: 'int64' }], ttl: 86400, source: { timestampField: 'event_timestamp' },
-};
-const TXN: FeatureViewProps = { ...PROFILE, name: 'txn_stats', features: [{ name: 'txn_count_7d', type: 'int64' }] };
 
-function platform(app: App) {
-  const t = testCluster(app);
-  const lake = new DataLake(t.stack, 'lake');
-  const store = new FeatureStore(t.stack, 'features', { zone: lake.zone('features'), cluster: t.cluster, featureViews: [PROFILE, TXN] });
-  return { ...t, lake, store };
-}
+const platform = (app: App) => servingPlatform(app);
 
 describe('BatchInference', () => {
   let s: Synthesized;

@@ -1,34 +1,16 @@
 import { App } from 'cdktf';
-import { DataLake } from '../../lib/data/data-lake';
-import { FeatureStore } from '../../lib/features/feature-store';
-import { FeatureViewProps } from '../../lib/features/feature-view';
-import { GpuNodePool } from '../../lib/compute/gpu-node-pool';
 import { ModelService, ModelServiceProps } from '../../lib/serving/model-service';
 import { zoneLocation } from '../../lib/serving/serving-cluster';
-import { allObjects, danglingReferences, object, policy, resource, schemaViolations, synthesize, Synthesized } from '../support/synth';
-import { testCluster } from '../support/fixtures';
+import { allObjects, danglingReferences, object, resource, schemaViolations, synthesize, Synthesized } from '../support/synth';
+import { arr, P, servingPlatform, stmts } from './fixtures';
 
-const P = 'platform';
-const arr = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
-const stmts = (s: Synthesized, role: string) => policy(resource(s.stacks[P], 'aws_iam_role_policy', `${role}_role_policy`).policy).Statement;
-const PROFILE: FeatureViewProps = {
-  name: 'customer_profile', version: 1, entities: [{ name: 'customer', key: 'customer_id' }],
-  features: [{ name: 'age', type: 'int64' }], ttl: 86400, source: { timestampField: 'event_timestamp' },
-};
-const TXN: FeatureViewProps = { ...PROFILE, name: 'txn_stats', features: [{ name: 'txn_count_7d', type: 'int64' }] };
 const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/0f5a2c1e-1111-2222-3333-444455556666';
 const OIDC = {
   type: 'oidc' as const, issuer: 'https://idp.acme.example', authorizationEndpoint: 'https://idp.acme.example/authorize',
   tokenEndpoint: 'https://idp.acme.example/token', userInfoEndpoint: 'https://idp.acme.example/userinfo', secretName: 'churn-oidc',
 };
 
-function platform(app: App, profile: 'dev' | 'prod' = 'dev', gpu = true) {
-  const t = testCluster(app, { stack: { profile } });
-  const lake = new DataLake(t.stack, 'lake');
-  const store = new FeatureStore(t.stack, 'features', { zone: lake.zone('features'), cluster: t.cluster, featureViews: [PROFILE, TXN] });
-  if (gpu) new GpuNodePool(t.cluster, 'gpu_serving', { cluster: t.cluster, poolName: 'serving', maxSize: 4 });
-  return { ...t, lake, store };
-}
+const platform = (app: App, profile: 'dev' | 'prod' = 'dev', gpu = true) => servingPlatform(app, profile, gpu);
 
 describe('ModelService', () => {
   let s: Synthesized;

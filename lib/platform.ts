@@ -13,6 +13,7 @@ import { Team, TeamProps } from './compute/team';
 import { TrainingSchedule, TrainingScheduleProps } from './compute/training-schedule';
 import { RetrainingPipeline, RetrainingPipelineProps } from './pipelines/retraining-pipeline';
 import { CiCdAccess, CiCdAccessProps } from './pipelines/ci-cd-access';
+import { QueuedRetraining } from './pipelines/queued-retraining';
 import { PlatformRole } from './security/platform-role';
 import { ExperimentTracking, ExperimentTrackingProps } from './registry/experiment-tracking';
 import { ModelRegistry, ModelRegistryProps } from './registry/model-registry';
@@ -77,9 +78,10 @@ export interface MlopsPlatformProps {
     readonly checkpointZone?: string;
   }>;
   /**
-   * Retraining pipelines (Step Functions). `team` names one of `teams`; checkpoints go to
-   * `checkpoints/<team>/`, models to `models/<name>/` in the lake zone `modelZone`.
-   * Step Functions' EKS integration needs a cluster with publicEndpointCidrs.
+   * Retraining pipelines. `team` names one of `teams`; checkpoints go to `checkpoints/<team>/`,
+   * models to `models/<name>/` in the lake zone `modelZone`. Two engines: `step-functions` (a state
+   * machine running the Job with eks:runJob; needs a cluster with publicEndpointCidrs) and `queue`
+   * (EventBridge -> SQS -> a KEDA ScaledJob in the cluster; works on private clusters).
    * @default none
    */
   readonly retrainingPipelines?: Array<Omit<RetrainingPipelineProps, 'team' | 'checkpoints' | 'models' | 'pool' | 'alarmTopicArn'> & {
@@ -88,6 +90,8 @@ export interface MlopsPlatformProps {
     readonly alarmTopicArn?: string;
     /** Model of a drift monitor whose alarms trigger this pipeline. @default none */
     readonly driftMonitor?: string;
+    /** @default "queue" on a private cluster, "step-functions" when the cluster has publicEndpointCidrs */
+    readonly engine?: 'queue' | 'step-functions';
     /** GPU pool name. @default the first GPU pool */
     readonly pool?: string;
     /** Lake zone holding checkpoints and models. @default "curated" */
@@ -204,7 +208,7 @@ export class MlopsPlatform extends Construct {
   public readonly gpuPools: GpuNodePool[];
   public readonly teams: Record<string, Team> = {};
   public readonly trainingSchedules: Record<string, TrainingSchedule> = {};
-  public readonly retrainingPipelines: Record<string, RetrainingPipeline> = {};
+  public readonly retrainingPipelines: Record<string, RetrainingPipeline | QueuedRetraining> = {};
   public readonly ciCd?: CiCdAccess;
   public readonly experimentTracking: ExperimentTracking;
   public readonly modelRegistry?: ModelRegistry;
@@ -218,12 +222,14 @@ export class MlopsPlatform extends Construct {
   public readonly driftMonitors: Record<string, DriftMonitor> = {};
   public readonly servingNamespace?: RestrictedNamespace;
   public readonly serving?: ModelServing;
-  public readonly keda?: Keda;
+  public keda?: Keda;
+  private readonly props: MlopsPlatformProps;
   public readonly argoRollouts?: ArgoRollouts;
   public readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: MlopsPlatformProps) {
     super(scope, id);
+    this.props = props;
     if (!/^[a-z][a-z0-9-]*$/.test(props.name)) {
       invalid(this, `name ${show(props.name)} must be lower-case letters, digits and hyphens, starting with a letter.`, 'use a short name such as "acme-mlops".');
     }
@@ -378,17 +384,34 @@ export class MlopsPlatform extends Construct {
 
   private addRetrainingPipeline(rp: NonNullable<MlopsPlatformProps['retrainingPipelines']>[number]): void {
     const { team, pool } = this.teamAndPool('retraining pipeline', rp.name, rp.team, rp.pool);
-    const { team: _team, pool: _pool, modelZone, driftMonitor, ...rest } = rp;
+    const { team: _team, pool: _pool, modelZone, driftMonitor, engine: requested, ...rest } = rp;
     const bucket = this.data.lake.zone(modelZone ?? 'curated').bucket;
     const drift = driftMonitor === undefined ? undefined : this.driftMonitors[driftMonitor];
     if (driftMonitor !== undefined && !drift) {
       invalid(this, `retraining pipeline ${show(rp.name)} names drift monitor ${show(driftMonitor)}, which is not in driftMonitors.`,
         `use one of ${Object.keys(this.driftMonitors).join(', ') || '(none)'}.`);
     }
-    this.retrainingPipelines[rp.name] = new RetrainingPipeline(this.platformStack, `retraining_${rp.name.replace(/-/g, '_')}`, {
+    const engine = requested ?? ((this.props.cluster?.publicEndpointCidrs ?? []).length > 0 ? 'step-functions' : 'queue');
+    const driftAlarmArns = [...(rp.driftAlarmArns ?? []), ...(drift?.alarmArns ?? [])];
+    const id = `retraining_${rp.name.replace(/-/g, '_')}`;
+    if (engine === 'queue') {
+      const keda = this.keda ?? (this.keda = new Keda(this.cluster, 'keda', { cluster: this.cluster }));
+      const { alarmTopicArn: _topic, scheduleTimeZone: _tz, contentTypes: _ct, responseTypes: _rt, ...job } = rest;
+      this.retrainingPipelines[rp.name] = new QueuedRetraining(this.platformStack, id, {
+        ...job,
+        driftAlarmArns,
+        team,
+        pool,
+        checkpoints: { bucket, prefix: `checkpoints/${rp.team}/` },
+        models: { bucket, prefix: 'models/' },
+        scaler: keda.identity!,
+      });
+      return;
+    }
+    this.retrainingPipelines[rp.name] = new RetrainingPipeline(this.platformStack, id, {
       ...rest,
       alarmTopicArn: rp.alarmTopicArn ?? this.alertTopic.topicArn,
-      driftAlarmArns: [...(rp.driftAlarmArns ?? []), ...(drift?.alarmArns ?? [])],
+      driftAlarmArns,
       team,
       pool,
       checkpoints: { bucket, prefix: `checkpoints/${rp.team}/` },

@@ -110,6 +110,18 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
         maxDegradation: 0.03,
       },
     }],
+    retrainingPipelines: [{
+      name: 'fraud-retrain',
+      team: 'fraud',
+      pool: 'training',
+      image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud-train:1.4.0',
+      command: ['python', '-m', 'fraud.train'],
+      gpus: 1,
+      modelPackageGroupName: 'acme-mlops-prod-fraud',
+      inferenceImage: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud:1.4.0',
+      schedule: 'cron(0 3 ? * MON *)',
+      driftMonitor: 'fraud',
+    }],
     ciCd: { repository: 'acme/ml-platform', stateBucketArn: 'arn:aws:s3:::acme-terraform-state' },
     // MLflow from the platform's own ECR repository, built from images/mlflow (official image + PostgreSQL and S3 drivers).
     experimentTracking: { image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme-mlops-prod/platform/mlflow:2.22.0-1' },

@@ -9,11 +9,13 @@ export interface KedaProps {
 /**
  * KEDA (official chart, pinned in ADDON_CHARTS), installed by the platform stack so the
  * `ScaledObject` CRD exists before the workloads stack plans. It scales non-critical models to zero
- * from Prometheus request rates; it calls no AWS API, so it has no AWS identity.
+ * from Prometheus request rates and starts queue-driven retraining jobs; its operator identity may
+ * only read the length of the queues it is granted.
  */
 export class Keda extends HelmAddon {
   constructor(scope: Construct, id: string, props: KedaProps) {
-    super(scope, id, { cluster: props.cluster, chart: 'keda', namespace: 'keda' });
+    // The operator's identity reads SQS queue lengths for queue-driven jobs (grants only).
+    super(scope, id, { cluster: props.cluster, chart: 'keda', namespace: 'keda', serviceAccountName: 'keda-operator', description: 'KEDA operator: reads the length of the queues it scales on' });
   }
 
   protected values(): Record<string, unknown> {

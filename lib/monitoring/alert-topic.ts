@@ -5,6 +5,7 @@ import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscrip
 import { MlopsStack, snake } from '../core/mlops-stack';
 import { invalid, show } from '../core/errors';
 import { KeyRing } from '../security/key-ring';
+import { IGrantable } from '../security/principal';
 import { DomainKey } from '../security/domain-key';
 
 /** AWS services that publish alerts: CloudWatch alarms, EventBridge rules, AWS Budgets, Cost Anomaly Detection. */
@@ -67,6 +68,12 @@ export class AlertTopic extends Construct {
 
   public get topicArn(): string {
     return this.topic.arn;
+  }
+
+  /** Lets a workload publish to the topic (and use its key through SNS only). */
+  public grantPublish(principal: IGrantable): void {
+    principal.addToPolicy({ actions: ['sns:Publish'], resources: [this.topic.arn] });
+    principal.addToPolicy({ actions: ['kms:GenerateDataKey*', 'kms:Decrypt'], resources: [this.key.keyArn], conditions: { StringEquals: { 'kms:ViaService': `sns.${MlopsStack.of(this).region}.amazonaws.com` } } });
   }
 
   /** Subscribes an endpoint; the construct id derives from the endpoint, so adding one renames nothing. */

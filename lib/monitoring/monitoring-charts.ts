@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { ITerraformDependable } from 'cdktf';
 import { invalid, show } from '../core/errors';
+import { MlopsStack } from '../core/mlops-stack';
 import { HelmAddon, IAddonCluster, systemPodValues } from '../compute/helm-addon';
 import { GPU_TAINT, IGpuPool, NODE_LABELS, tolerationsFor } from '../compute/gpu';
 
@@ -15,7 +16,15 @@ export interface KubePrometheusStackProps {
    * @default 15
    */
   readonly retentionDays?: number;
+  /**
+   * SNS topic Alertmanager sends every firing and resolved alert to (SigV4 with its own identity).
+   * @default none: Alertmanager is not installed
+   */
+  readonly alertTopicArn?: string;
 }
+
+/** Service account of Alertmanager (set explicitly: short enough for the IAM role name). */
+export const ALERTMANAGER_SERVICE_ACCOUNT = 'alertmanager';
 
 /**
  * kube-prometheus-stack: the prometheus-operator (and its CRDs), Prometheus, kube-state-metrics and
@@ -28,9 +37,18 @@ export class KubePrometheusStack extends HelmAddon {
   /** In-cluster URL of Prometheus (the chart's `<release>-prometheus` Service). */
   public readonly url: string;
   private readonly retentionDays: number;
+  private readonly alertTopicArn?: string;
 
   constructor(scope: Construct, id: string, props: KubePrometheusStackProps) {
-    super(scope, id, { cluster: props.cluster, chart: 'kube-prometheus-stack', namespace: MONITORING_NAMESPACE, timeoutSeconds: 900 });
+    super(scope, id, {
+      cluster: props.cluster,
+      chart: 'kube-prometheus-stack',
+      namespace: MONITORING_NAMESPACE,
+      timeoutSeconds: 900,
+      serviceAccountName: props.alertTopicArn ? ALERTMANAGER_SERVICE_ACCOUNT : undefined,
+      description: 'Alertmanager: publishes Prometheus alerts to the alert topic',
+    });
+    this.alertTopicArn = props.alertTopicArn;
     this.retentionDays = props.retentionDays ?? 15;
     if (!Number.isInteger(this.retentionDays) || this.retentionDays < 1) {
       invalid(this, `retentionDays ${show(this.retentionDays)} must be a whole number of at least 1.`, 'keep Prometheus samples for 1 day or more, e.g. 15.');
@@ -43,7 +61,7 @@ export class KubePrometheusStack extends HelmAddon {
     return {
       crds: { enabled: true },
       grafana: { enabled: false },
-      alertmanager: { enabled: false },
+      alertmanager: this.alertmanagerValues(pod.nodeSelector as Record<string, string>),
       prometheusOperator: { nodeSelector: pod.nodeSelector },
       'kube-state-metrics': { nodeSelector: pod.nodeSelector },
       prometheus: {
@@ -55,6 +73,32 @@ export class KubePrometheusStack extends HelmAddon {
           ruleSelectorNilUsesHelmValues: false,
           securityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 2000, seccompProfile: { type: 'RuntimeDefault' } },
         },
+      },
+    };
+  }
+
+  /** Alertmanager routes every alert to the SNS alert topic (the always-firing Watchdog to nowhere). */
+  protected alertmanagerValues(nodeSelector: Record<string, string>): Record<string, unknown> {
+    if (!this.alertTopicArn) return { enabled: false };
+    const stack = MlopsStack.of(this);
+    return {
+      enabled: true,
+      serviceAccount: { create: true, name: ALERTMANAGER_SERVICE_ACCOUNT },
+      alertmanagerSpec: {
+        replicas: 2,
+        nodeSelector,
+        securityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 2000, seccompProfile: { type: 'RuntimeDefault' } },
+      },
+      config: {
+        route: {
+          receiver: 'alert-topic',
+          group_by: ['alertname', 'namespace', 'service'],
+          routes: [{ receiver: 'null', matchers: ['alertname = "Watchdog"'] }],
+        },
+        receivers: [
+          { name: 'null' },
+          { name: 'alert-topic', sns_configs: [{ topic_arn: this.alertTopicArn, sigv4: { region: stack.region }, send_resolved: true, subject: '{{ .CommonLabels.alertname }} ({{ .Status }})' }] },
+        ],
       },
     };
   }

@@ -8,6 +8,7 @@ import { IAddonCluster } from '../compute/helm-addon';
 import { IGpuPool } from '../compute/gpu';
 import { AlertTopic } from './alert-topic';
 import { IMonitoredService } from './monitored-service';
+import { IGrantable } from '../security/principal';
 import { DcgmExporter, KubePrometheusStack, PrometheusAdapter } from './monitoring-charts';
 import { CLOUDWATCH_NAMESPACE, EMF_PORT, ModelMonitoring, ModelMonitoringOptions, ModelMonitoringProps } from './model-monitoring';
 
@@ -20,6 +21,8 @@ export interface IObservedCluster extends IAddonCluster, IWorkloadCluster {
 /** The alert topic every alarm notifies (AlertTopic implements it). */
 export interface IAlertTopic {
   readonly topicArn: string;
+  /** Lets a workload publish (Alertmanager). */
+  grantPublish(principal: IGrantable): void;
 }
 
 /** The Container Insights log groups the CloudWatch agent writes to. */
@@ -129,7 +132,13 @@ export class Observability extends Construct {
       });
     }
     if (prometheus) {
-      this.prometheus = new KubePrometheusStack(this, 'kube_prometheus_stack', { cluster: props.cluster, retentionDays: props.prometheusRetentionDays });
+      this.prometheus = new KubePrometheusStack(this, 'kube_prometheus_stack', {
+        cluster: props.cluster,
+        retentionDays: props.prometheusRetentionDays,
+        alertTopicArn: this.alertTopic.topicArn,
+      });
+      // Prometheus alerts (model latency, errors, saturation, GPUs, cluster health) reach the alert topic through Alertmanager.
+      this.alertTopic.grantPublish(this.prometheus.identity!);
       this.prometheusUrl = this.prometheus.url;
       this.prometheusAdapter = new PrometheusAdapter(this, 'prometheus_adapter', { cluster: props.cluster, prometheusUrl: this.prometheus.url, dependsOn: [this.prometheus.release] });
       if (props.gpuMetrics ?? true) {

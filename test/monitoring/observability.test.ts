@@ -81,6 +81,18 @@ describe('Observability', () => {
     expect(v.prometheus.prometheusSpec.retention).toBe('15d');
   });
 
+  test('Prometheus alerts reach the alert topic: Alertmanager routes to SNS with its own identity, allowed to publish there only', () => {
+    const v = JSON.parse(resource(p, 'helm_release', 'observability_kube_prometheus_stack_release').values[0]);
+    expect(v.alertmanager).toMatchObject({ enabled: true, serviceAccount: { create: true, name: 'alertmanager' } });
+    expect(v.alertmanager.config.route.receiver).toBe('alert-topic');
+    expect(v.alertmanager.config.receivers[1].sns_configs[0]).toMatchObject({ topic_arn: '${aws_sns_topic.alerts_topic.arn}', sigv4: { region: 'eu-west-1' }, send_resolved: true });
+    expect(resource(p, 'aws_eks_pod_identity_association', 'observability_kube_prometheus_stack_identity_association'))
+      .toMatchObject({ namespace: 'monitoring', service_account: 'alertmanager' });
+    const grants = policy(resource(p, 'aws_iam_role_policy', 'observability_kube_prometheus_stack_identity_role_policy').policy).Statement;
+    expect(grants.map((g: any) => g.Action)).toEqual(['sns:Publish', ['kms:GenerateDataKey*', 'kms:Decrypt']]);
+    expect(grants[0].Resource).toBe('${aws_sns_topic.alerts_topic.arn}');
+  });
+
   test('the DCGM exporter runs only on GPU nodes with the GPU pools\' tolerations, after Prometheus', () => {
     const r = resource(p, 'helm_release', 'observability_dcgm_exporter_release');
     expect(r).toMatchObject({ chart: 'dcgm-exporter', version: MONITORING_CHARTS['dcgm-exporter'].version });
@@ -230,11 +242,14 @@ describe('Observability addresses', () => {
   });
 });
 
+/** An existing topic (bad-input tests synthesize nothing, so its grants are not inspected). */
+const EXTERNAL_TOPIC = { topicArn: 'arn:aws:sns:eu-west-1:111122223333:alerts', grantPublish: () => undefined };
+
 describe('Observability bad input', () => {
   const setup = () => {
     const app = new App({ outdir: '/tmp/cdktf-mlops-unused' });
     const { stack, cluster } = testCluster(app);
-    const obs = new Observability(stack, 'obs', { cluster, alertTopic: { topicArn: 'arn:aws:sns:eu-west-1:111122223333:alerts' } });
+    const obs = new Observability(stack, 'obs', { cluster, alertTopic: EXTERNAL_TOPIC });
     const svc: IMonitoredService = { modelName: 'churn', namespace: 'models', serviceName: 'churn', port: 8080, labels: { app: 'churn' }, gpu: false };
     return { stack, cluster, obs, svc };
   };
@@ -275,14 +290,14 @@ describe('Observability bad input', () => {
 
   test('Prometheus retention', () => {
     const { stack, cluster } = testCluster(new App({ outdir: '/tmp/cdktf-mlops-unused' }));
-    expect(() => new Observability(stack, 'o', { cluster, alertTopic: { topicArn: 'arn:aws:sns:eu-west-1:111122223333:alerts' }, prometheusRetentionDays: 0 }))
+    expect(() => new Observability(stack, 'o', { cluster, alertTopic: EXTERNAL_TOPIC, prometheusRetentionDays: 0 }))
       .toThrow(/^\[platform\/o\/kube_prometheus_stack\] retentionDays 0 must be a whole number of at least 1\. Fix: keep Prometheus samples for 1 day or more, e\.g\. 15\.$/);
   });
 
   test('switches', () => {
     const app = new App({ outdir: '/tmp/cdktf-mlops-unused' });
     const { stack, cluster } = testCluster(app);
-    const topic = { topicArn: 'arn:aws:sns:eu-west-1:111122223333:alerts' };
+    const topic = EXTERNAL_TOPIC;
     expect(() => new Observability(stack, 'a', { cluster, alertTopic: topic, prometheus: false, gpuMetrics: true }))
       .toThrow(/^\[platform\/a\] gpuMetrics is true but prometheus is false: the DCGM exporter is scraped by Prometheus\. Fix: enable prometheus or set gpuMetrics to false\.$/);
     expect(() => new Observability(stack, 'b', { cluster, alertTopic: topic, modelMetricsNamespace: 'AWS/EKS' }))

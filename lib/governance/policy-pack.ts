@@ -2,7 +2,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { Annotations, App, Aspects, IAspect, TerraformElement, TerraformStack } from 'cdktf';
-import { resolve } from 'cdktf/lib/_tokens';
 import { invalid, show } from '../core/errors';
 import { modelOfStack, PlatformModel, Severity } from './policy/model';
 import { evaluateRules, Finding, formatFinding, PolicyRule, Suppression } from './policy/rule';
@@ -83,7 +82,8 @@ export class PolicyPack implements IAspect {
   public evaluateStack(stack: TerraformStack): Finding[] {
     let f = this.byStack.get(stack);
     if (!f) {
-      const json = resolve(stack, stack.toTerraform()) as Record<string, any>;
+      // toTerraform() returns the resolved document (rendered once per synth by the library's stacks).
+      const json = stack.toTerraform() as Record<string, any>;
       const m = modelOfStack(stack.node.id, json);
       const model: PlatformModel = { ...m, defaultTags: { [stack.node.id]: m.defaultTags }, source: stack.node.path };
       f = evaluateRules(model, this.rules, this.suppressions, this.overrides);

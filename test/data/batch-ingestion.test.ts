@@ -3,10 +3,9 @@ import * as path from 'path';
 import { App } from 'cdktf';
 import { DataLake } from '../../lib/data/data-lake';
 import { BatchIngestion } from '../../lib/data/batch-ingestion';
-import { danglingReferences, policy, resource, synthesize, Synthesized } from '../support/synth';
+import { arr, danglingReferences, policy, resource, synthesize, Synthesized } from '../support/synth';
 import { testStack } from '../support/fixtures';
 
-const arr = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 
 describe('BatchIngestion', () => {
   let s: Synthesized;

@@ -1,13 +1,12 @@
 import { App } from 'cdktf';
 import { DataLake } from '../../lib/data/data-lake';
 import { WorkloadIdentity } from '../../lib/security/workload-identity';
-import { allText, danglingReferences, policy, resource, resources, synthesize, Synthesized } from '../support/synth';
+import { arr, allText, danglingReferences, policy, resource, resources, synthesize, Synthesized } from '../support/synth';
 import { testStack } from '../support/fixtures';
 
 const cluster = { clusterName: 'acme-dev' };
 const P = 'platform';
 const stmts = (s: Synthesized, role: string) => policy(resource(s.stacks[P], 'aws_iam_role_policy', `${role}_role_policy`).policy).Statement;
-const arr = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 
 describe('DataLake (dev, default zones)', () => {
   let s: Synthesized;

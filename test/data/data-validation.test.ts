@@ -1,11 +1,10 @@
 import { App } from 'cdktf';
 import { DataLake } from '../../lib/data/data-lake';
 import { DataValidation } from '../../lib/data/data-validation';
-import { danglingReferences, policy, resource, synthesize, Synthesized } from '../support/synth';
+import { arr, danglingReferences, policy, resource, synthesize, Synthesized } from '../support/synth';
 import { testStack } from '../support/fixtures';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:acme-alerts';
-const arr = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 
 describe('DataValidation', () => {
   let s: Synthesized;

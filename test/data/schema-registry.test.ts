@@ -1,11 +1,10 @@
 import { App } from 'cdktf';
 import { SchemaRegistry } from '../../lib/data/schema-registry';
 import { WorkloadIdentity } from '../../lib/security/workload-identity';
-import { danglingReferences, policy, resource, synthesize, Synthesized } from '../support/synth';
+import { arr, danglingReferences, policy, resource, synthesize, Synthesized } from '../support/synth';
 import { testStack } from '../support/fixtures';
 
 const avro = { type: 'record', name: 'Click', fields: [{ name: 'user_id', type: 'string' }, { name: 'ts', type: 'long' }] };
-const arr = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 
 describe('SchemaRegistry', () => {
   let s: Synthesized;

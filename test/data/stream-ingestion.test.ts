@@ -2,11 +2,10 @@ import { App } from 'cdktf';
 import { DataLake } from '../../lib/data/data-lake';
 import { StreamIngestion } from '../../lib/data/stream-ingestion';
 import { WorkloadIdentity } from '../../lib/security/workload-identity';
-import { allText, danglingReferences, policy, resource, resources, synthesize, Synthesized } from '../support/synth';
+import { arr, allText, danglingReferences, policy, resource, resources, synthesize, Synthesized } from '../support/synth';
 import { testStack } from '../support/fixtures';
 
 const cluster = { clusterName: 'acme-dev' };
-const arr = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 
 describe('StreamIngestion', () => {
   let s: Synthesized;

@@ -3,11 +3,10 @@ import { DataLake } from '../../lib/data/data-lake';
 import { FeatureStore, FeatureStoreProps } from '../../lib/features/feature-store';
 import { FeatureViewProps } from '../../lib/features/feature-view';
 import { WorkloadIdentity } from '../../lib/security/workload-identity';
-import { allObjects, danglingReferences, object, policy, resource, resources, schemaViolations, synthesize, Synthesized } from '../support/synth';
+import { arr, allObjects, danglingReferences, object, policy, resource, resources, schemaViolations, synthesize, Synthesized } from '../support/synth';
 import { testCluster, testStack } from '../support/fixtures';
 
 const P = 'platform';
-const arr = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 const stmts = (s: Synthesized, role: string) => policy(resource(s.stacks[P], 'aws_iam_role_policy', `${role}_role_policy`).policy).Statement;
 const actionsOf = (st: any[]) => st.flatMap((x) => arr(x.Action));
 

@@ -2,11 +2,10 @@ import { App } from 'cdktf';
 import { SecureBucket } from '../../lib/security/secure-bucket';
 import { KeyRing } from '../../lib/security/key-ring';
 import { WorkloadIdentity } from '../../lib/security/workload-identity';
-import { danglingReferences, policy, resource, resources, synthesize, Synthesized } from '../support/synth';
+import { arr, danglingReferences, policy, resource, resources, synthesize, Synthesized } from '../support/synth';
 import { testStack } from '../support/fixtures';
 
 const cluster = { clusterName: 'acme-dev' };
-const arr = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 
 describe('SecureBucket', () => {
   let s: Synthesized;

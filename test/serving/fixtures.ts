@@ -8,7 +8,7 @@ import { testCluster } from '../support/fixtures';
 
 /** Name of the fixture's platform stack. */
 export const P = 'platform';
-export const arr = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+export { arr } from '../support/synth';
 /** The inline policy statements of the role `<role>_role` in the platform stack. */
 export const stmts = (s: Synthesized, role: string) => policy(resource(s.stacks[P], 'aws_iam_role_policy', `${role}_role_policy`).policy).Statement;
 

@@ -83,6 +83,9 @@ export function object(s: Synthesized, kind: string, name: string, namespace?: s
   return found[0];
 }
 
+/** An IAM Action/Resource value as a list (IAM allows a string or a list). */
+export const arr = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
+
 /** Parses an IAM policy JSON string (as synthesized, with ${...} references inside). */
 export function policy(json: string): { Version: string; Statement: any[] } {
   return JSON.parse(json);

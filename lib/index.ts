@@ -86,3 +86,4 @@ export * from './monitoring/observability';
 export * from './monitoring/model-monitoring';
 export * from './monitoring/monitored-service';
 export * from './monitoring/monitoring-charts';
+export * from './pipelines/queued-retraining';

@@ -1,4 +1,5 @@
 import { TerraformStack } from 'cdktf';
+import './token-stack-traces';
 
 /**
  * A TerraformStack that renders its Terraform JSON once per synth. cdktf resolves the whole stack
@@ -16,9 +17,13 @@ export abstract class SynthOnceStack extends TerraformStack {
   }
 
   public toTerraform(): { [key: string]: any } {
-    if (!this.prepared) return super.toTerraform();
-    const rendered = this.rendered ?? super.toTerraform();
-    this.rendered = rendered;
-    return rendered;
+    if (!this.prepared) return this.render();
+    this.rendered ??= this.render();
+    return this.rendered;
+  }
+
+  /** Renders the stack's Terraform JSON (cdktf's rendering); a subclass adds what it renders itself. */
+  protected render(): { [key: string]: any } {
+    return super.toTerraform();
   }
 }

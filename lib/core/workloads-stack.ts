@@ -3,10 +3,11 @@ import * as path from 'path';
 import { Construct, IConstruct } from 'constructs';
 import { App as CdktfApp, Fn } from 'cdktf';
 import { SynthOnceStack } from './synth-once-stack';
-import { App as Cdk8sApp, Chart, Yaml } from 'cdk8s';
+import { App as Cdk8sApp, Chart } from 'cdk8s';
+import { dump } from 'js-yaml';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
-import { resolve } from 'cdktf/lib/_tokens';
+import { ObjectManifest } from './object-manifest';
+import { resolveData } from './resolve-data';
 import { invalid } from './errors';
 import { configureStateBackend, StateBackendProps } from './state-backend';
 
@@ -66,6 +67,8 @@ export class WorkloadsStack extends SynthOnceStack {
   private kubernetesProvider?: KubernetesProvider;
   private readonly scopes = new Map<string, Construct>();
   private objects?: SynthesizedObject[];
+  private resolved?: SynthesizedObject[];
+  private readonly manifests: ObjectManifest[] = [];
 
   constructor(scope: Construct, id: string, props: WorkloadsStackProps) {
     super(scope, id);
@@ -120,23 +123,50 @@ export class WorkloadsStack extends SynthOnceStack {
     return this.objects;
   }
 
-  /** Converts the cdk8s objects to kubernetes_manifest resources and writes the YAML, then prepares as usual. */
+  /**
+   * Every Kubernetes object of this stack with its cdktf tokens resolved, as applied and written to
+   * YAML (available once the stack is prepared).
+   */
+  public resolvedObjects(): SynthesizedObject[] {
+    this.resolved ??= resolveData(this, this.synthesizeObjects());
+    return this.resolved;
+  }
+
+  /**
+   * Converts the cdk8s objects to kubernetes_manifest resources, registers the cross-stack
+   * references they hold, prepares as usual and writes the YAML.
+   */
   public prepareStack(): void {
     if (!this.kubernetesProvider) {
       invalid(this, 'it is not connected to a cluster, so its manifests cannot be applied.', 'pass it as `workloads` to an MlCluster, or call connectTo().');
     }
     if (!this.node.tryFindChild('manifests')) this.emitManifests();
+    resolveData(this, this.synthesizeObjects(), true);
     super.prepareStack();
     this.writeYaml();
   }
 
+  /** cdktf's rendering, plus the `manifest` attribute of every object (see {@link ObjectManifest}). */
+  protected render(): { [key: string]: any } {
+    const tf = super.render();
+    const blocks: Record<string, Record<string, unknown>> = tf.resource?.kubernetes_manifest ?? {};
+    const objects = this.resolvedObjects();
+    this.manifests.forEach((m, i) => {
+      const { manifest: overridden, ...rest } = blocks[m.friendlyUniqueId];
+      blocks[m.friendlyUniqueId] = { manifest: withOverrides(objects[i], overridden), ...rest };
+    });
+    return tf;
+  }
+
   private emitManifests(): void {
     const holder = new Construct(this, 'manifests');
-    const namespaces = new Map<string, Manifest>();
+    const namespaces = new Map<string, ObjectManifest>();
     const seen = new Map<string, string>();
     const objects = this.synthesizeObjects();
-    const ordered = [...objects.filter((o) => o.kind === 'Namespace'), ...objects.filter((o) => o.kind !== 'Namespace')];
-    for (const obj of ordered) {
+    const order = [...objects.keys()].sort((a, b) => Number(objects[b].kind === 'Namespace') - Number(objects[a].kind === 'Namespace'));
+    const manifests: ObjectManifest[] = [];
+    for (const index of order) {
+      const obj = objects[index];
       const ns = obj.metadata.namespace;
       if (!CLUSTER_SCOPED.has(obj.kind) && !ns) {
         invalid(this, `${obj.kind} "${obj.metadata.name}" has no namespace.`, 'set metadata.namespace on every namespaced object (the library\'s constructs do).');
@@ -147,18 +177,19 @@ export class WorkloadsStack extends SynthOnceStack {
         invalid(this, `two Kubernetes objects share the identity ${identity}.`, 'give one of them another name.');
       }
       seen.set(id, identity);
-      const manifest = new Manifest(holder, id, {
-        manifest: obj,
+      const manifest = new ObjectManifest(holder, id, obj, {
         fieldManager: { name: 'cdktf-mlops', forceConflicts: false },
         dependsOn: ns && namespaces.has(ns) ? [namespaces.get(ns)!] : undefined,
       });
       manifest.overrideLogicalId(id);
+      manifests[index] = manifest;
       if (obj.kind === 'Namespace') namespaces.set(obj.metadata.name, manifest);
     }
+    this.manifests.push(...manifests);
   }
 
   private writeYaml(): void {
-    const objects = resolve(this, this.synthesizeObjects()) as SynthesizedObject[];
+    const objects = this.resolvedObjects();
     const byNamespace = new Map<string, SynthesizedObject[]>();
     for (const o of objects) {
       const file = o.kind === 'Namespace' ? o.metadata.name : o.metadata.namespace ?? 'cluster';
@@ -169,7 +200,28 @@ export class WorkloadsStack extends SynthOnceStack {
     for (const [file, docs] of byNamespace) {
       // Namespace objects first, so `kubectl apply -f` works on each file.
       docs.sort((a, b) => Number(b.kind === 'Namespace') - Number(a.kind === 'Namespace'));
-      fs.writeFileSync(path.join(dir, `${file}.k8s.yaml`), Yaml.stringify(...docs));
+      fs.writeFileSync(path.join(dir, `${file}.k8s.yaml`), docs.map(toYaml).join('---\n'));
     }
   }
+}
+
+/** An object with the `manifest.…` overrides a user set on its resource (`addOverride`) applied. */
+function withOverrides(object: unknown, overrides: unknown): unknown {
+  if (overrides === undefined) return object;
+  if (!isPlainObject(object) || !isPlainObject(overrides)) return overrides;
+  const merged: Record<string, unknown> = { ...object };
+  for (const [k, v] of Object.entries(overrides)) merged[k] = withOverrides(merged[k], v);
+  return merged;
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/**
+ * One YAML document. js-yaml (three times faster than the yaml package cdk8s uses) quotes every
+ * string a YAML 1.1 parser, such as kubectl's, would read as something else ('on', 'yes', '0755').
+ */
+function toYaml(doc: SynthesizedObject): string {
+  return dump(doc, { noRefs: true, lineWidth: -1 });
 }

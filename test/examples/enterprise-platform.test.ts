@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { Yaml } from 'cdk8s';
 import { createReferencePlatform } from '../../examples/enterprise-platform/platform';
 import { allObjects, allText, danglingReferences, resource, resources, schemaViolations, synthesize, Synthesized } from '../support/synth';
 
@@ -46,6 +47,15 @@ describe('the reference platform (examples/enterprise-platform)', () => {
     expect(yaml.startsWith('apiVersion: v1\nkind: Namespace\n')).toBe(true);
     expect(yaml).toContain('pod-security.kubernetes.io/enforce: restricted');
     expect(yaml).not.toContain('TfToken');
+  });
+
+  test('the YAML files hold exactly the applied objects, read back as a YAML 1.1 parser (kubectl) reads them', () => {
+    const applied = Object.values(resources(s.stacks['mlops-prod-workloads'], 'kubernetes_manifest')).map((r: any) => r.manifest);
+    const written = s.yamlFiles.flatMap((f) => Yaml.load(path.join(s.outdir, f)));
+    const key = (o: any) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    expect(written.length).toBe(applied.length);
+    const byKey = new Map(applied.map((o) => [key(o), o]));
+    for (const o of written) expect(o).toEqual(byKey.get(key(o)));
   });
 
   test('every namespace enforces the restricted Pod Security Standard and denies traffic by default', () => {

@@ -1,0 +1,105 @@
+import { App, Fn, Lazy, TerraformStack, Token } from 'cdktf';
+import { resolve } from 'cdktf/lib/_tokens';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { ApiObject } from 'cdk8s';
+import { resolveData } from '../../lib/core/resolve-data';
+import { tokenStackTracesEnabled } from '../../lib/core/token-stack-traces';
+import { testCluster } from '../support/fixtures';
+import { allObjects, danglingReferences, object, resource, schemaViolations, synthesize } from '../support/synth';
+
+describe('resolveData gives exactly what cdktf resolve gives', () => {
+  const app = new App();
+  const stack = new TerraformStack(app, 'stack');
+  new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
+  const bucket = new S3Bucket(stack, 'bucket', { bucket: 'b' });
+  const data = {
+    plain: { a: 'text', n: 3, t: true, nil: null, list: ['x', 1, { deep: 'y' }], version: '1e3', sha: 'sha256:9e5e' },
+    stringToken: bucket.arn,
+    embedded: `arn is ${bucket.arn} and id ${bucket.id}`,
+    numberToken: Token.asNumber(bucket.bucketRegionalDomainName),
+    numberInString: `${Token.asNumber(bucket.id)}`,
+    listToken: bucket.corsRule as unknown,
+    stringList: Token.asList(bucket.arn),
+    lazy: Lazy.anyValue({ produce: () => ({ produced: bucket.id }) }),
+    fn: Fn.join(',', ['a', bucket.id]),
+    tokenKey: { [bucket.id]: 'value' },
+    dropped: { keep: 'k', gone: undefined },
+    arrayWithUndefined: ['a', undefined, 'b'],
+    escaped: 'shell ${HOME} and $${literal}',
+  };
+
+  test('for every kind of token and plain value', () => {
+    expect(resolveData(stack, data)).toStrictEqual(resolve(stack, data));
+  });
+
+  test('returns the very objects that hold no token, and new ones where a token was resolved', () => {
+    const out = resolveData(stack, data);
+    expect(out.plain).toBe(data.plain);
+    expect(out).not.toBe(data);
+    expect(out.stringToken).toBe('${aws_s3_bucket.bucket.arn}');
+  });
+});
+
+describe('kubernetes_manifest rendering', () => {
+  const s = synthesize((app) => {
+    const { cluster, workloads } = testCluster(app);
+    const scope = workloads.scopeFor(cluster);
+    new ApiObject(scope, 'cm', {
+      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'team-a' },
+      data: { clusterArn: cluster.cluster.arn, literal: 'on' },
+    });
+    new ApiObject(scope, 'ns', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } });
+  });
+
+  test('the manifest holds the object with cross-stack references resolved through remote state', () => {
+    const cm = object(s, 'ConfigMap', 'settings', 'team-a');
+    expect(cm.data.clusterArn).toMatch(/^\$\{data\.terraform_remote_state\.[^}]+\.outputs\.[^}]+\}$/);
+    expect(cm.data.literal).toBe('on');
+    expect(danglingReferences(s)).toEqual([]);
+    expect(schemaViolations(allObjects(s))).toEqual([]);
+  });
+
+  test('the other attributes are rendered by cdktf: field manager, depends_on on the namespace', () => {
+    const r = resource(s.stacks.workloads, 'kubernetes_manifest', 'configmap_team-a_settings');
+    expect(r.field_manager).toEqual({ force_conflicts: false, name: 'cdktf-mlops' });
+    expect(r.depends_on).toEqual(['kubernetes_manifest.namespace_team-a']);
+  });
+});
+
+describe('addOverride on an object\'s manifest', () => {
+  const s = synthesize((app) => {
+    const { cluster, workloads } = testCluster(app);
+    new ApiObject(workloads.scopeFor(cluster), 'cm', {
+      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'kube-system', labels: { a: '1' } }, data: { k: 'v' },
+    });
+    const prepare = workloads.prepareStack.bind(workloads);
+    workloads.prepareStack = () => {
+      prepare();
+      const m = workloads.node.findAll().find((c) => (c as any).friendlyUniqueId === 'configmap_kube-system_settings') as any;
+      m.addOverride('manifest.metadata.labels.b', '2');
+    };
+  });
+
+  test('merges into the object instead of replacing it', () => {
+    const cm = object(s, 'ConfigMap', 'settings', 'kube-system');
+    expect(cm.metadata.labels).toEqual({ a: '1', b: '2' });
+    expect(cm.data).toEqual({ k: 'v' });
+  });
+});
+
+describe('token creation stacks', () => {
+  test('are recorded only with CDK_DEBUG=true or 1, as in aws-cdk', () => {
+    const saved = process.env.CDK_DEBUG;
+    try {
+      delete process.env.CDK_DEBUG;
+      expect(tokenStackTracesEnabled()).toBe(false);
+      expect((Lazy.anyValue({ produce: () => 1 }) as any).creationStack).toEqual(['stack traces disabled (set CDK_DEBUG=true to record them)']);
+      process.env.CDK_DEBUG = 'true';
+      expect(tokenStackTracesEnabled()).toBe(true);
+      expect((Lazy.anyValue({ produce: () => 1 }) as any).creationStack.join('\n')).toContain('resolve-data.test.ts');
+    } finally {
+      if (saved === undefined) delete process.env.CDK_DEBUG; else process.env.CDK_DEBUG = saved;
+    }
+  });
+});

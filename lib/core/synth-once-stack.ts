@@ -1,18 +1,27 @@
 import { TerraformStack } from 'cdktf';
+import * as cdktfTokens from 'cdktf/lib/_tokens';
+import { resolveData } from './resolve-data';
 import './token-stack-traces';
 
+type Resolve = typeof cdktfTokens.resolve;
+
 /**
- * A TerraformStack that renders its Terraform JSON once per synth. cdktf resolves the whole stack
- * every time `toTerraform()` is called; the policy pack reads it during validation and the
- * synthesizer writes it right after, so once the stack is prepared (cross-stack references
- * registered, Kubernetes manifests emitted) the first rendering is kept for the rest of the synth.
+ * A TerraformStack that renders its Terraform JSON once per synth, and faster.
+ *
+ * - cdktf resolves the whole stack every time `toTerraform()` is called; the policy pack reads it
+ *   during validation and the synthesizer writes it right after, so once the stack is prepared
+ *   (cross-stack references registered, Kubernetes manifests emitted) the first rendering is kept.
+ * - While cdktf prepares and renders this stack, its resolution runs through {@link resolveData}:
+ *   the same result, but cdktf's resolver is only handed the values that may hold a token. cdktf's
+ *   own `prepareStack` and `toTerraform` run unchanged (backend, metadata, outputs, overrides); the
+ *   `resolve` they look up is this stack's for the duration of the call.
  */
 export abstract class SynthOnceStack extends TerraformStack {
   private prepared = false;
   private rendered?: { [key: string]: any };
 
   public prepareStack(): void {
-    super.prepareStack();
+    this.withDataResolution(() => super.prepareStack());
     this.prepared = true;
   }
 
@@ -24,6 +33,18 @@ export abstract class SynthOnceStack extends TerraformStack {
 
   /** Renders the stack's Terraform JSON (cdktf's rendering); a subclass adds what it renders itself. */
   protected render(): { [key: string]: any } {
-    return super.toTerraform();
+    return this.withDataResolution(() => super.toTerraform());
+  }
+
+  private withDataResolution<T>(fn: () => T): T {
+    const tokens = cdktfTokens as { resolve: Resolve };
+    const original = tokens.resolve;
+    if (typeof original !== 'function') return fn();
+    tokens.resolve = ((scope, obj, preparing) => (scope === this ? resolveData(this, obj, preparing) : original(scope, obj, preparing))) as Resolve;
+    try {
+      return fn();
+    } finally {
+      tokens.resolve = original;
+    }
   }
 }

@@ -6,6 +6,7 @@ import { ApiObject } from 'cdk8s';
 import { resolveData } from '../../lib/core/resolve-data';
 import { tokenStackTracesEnabled } from '../../lib/core/token-stack-traces';
 import { testCluster } from '../support/fixtures';
+import { createReferencePlatform } from '../../examples/enterprise-platform/platform';
 import { allObjects, danglingReferences, object, resource, schemaViolations, synthesize } from '../support/synth';
 
 describe('resolveData gives exactly what cdktf resolve gives', () => {
@@ -33,11 +34,39 @@ describe('resolveData gives exactly what cdktf resolve gives', () => {
     expect(resolveData(stack, data)).toStrictEqual(resolve(stack, data));
   });
 
+  test('leaves cdktf\'s errors to cdktf: a construct in the data, cyclic data', () => {
+    expect(() => resolveData(stack, { bad: bucket })).toThrow(/cannot be resolved|Construct/i);
+    const cyclic: any = { a: 1 };
+    cyclic.self = cyclic;
+    expect(() => resolveData(stack, cyclic)).toThrow(/circular reference/i);
+  });
+
   test('returns the very objects that hold no token, and new ones where a token was resolved', () => {
     const out = resolveData(stack, data);
     expect(out.plain).toBe(data.plain);
     expect(out).not.toBe(data);
     expect(out.stringToken).toBe('${aws_s3_bucket.bucket.arn}');
+  });
+});
+
+describe('the library\'s stacks render exactly what cdktf renders', () => {
+  let app!: App;
+  synthesize((a) => {
+    app = a;
+    createReferencePlatform(a);
+  });
+
+  test('for every stack of the reference platform (kubernetes_manifest objects aside, tested below)', () => {
+    const stacks = app.node.findAll().filter(TerraformStack.isStack);
+    expect(stacks.map((st) => st.node.id).sort()).toEqual(['mlops-prod-platform', 'mlops-prod-workloads']);
+    for (const stack of stacks) {
+      const ours = JSON.parse(JSON.stringify(stack.toTerraform()));
+      for (const r of Object.values<any>(ours.resource.kubernetes_manifest ?? {})) {
+        expect(r.manifest.kind).toEqual(expect.any(String));
+        delete r.manifest;
+      }
+      expect(ours).toEqual(JSON.parse(JSON.stringify(TerraformStack.prototype.toTerraform.call(stack))));
+    }
   });
 });
 

@@ -305,13 +305,18 @@ export class MlCluster extends Construct implements IIdentityCluster, IAddonClus
    */
   protected checkGpuPlacement(): Array<{ problem: string; fix: string }> {
     const errors: Array<{ problem: string; fix: string }> = [];
-    for (const c of this.workloads.chart.node.findAll()) {
-      if (!(c instanceof ApiObject) || isPlacementChecked(c)) continue;
-      for (const pod of gpuPodSpecs(c.toJson())) {
+    const identity = (kind: string, namespace: string | undefined, name: string) => `${kind} ${namespace ?? ''}/${name}`;
+    const checkedByOwner = new Set(this.workloads.chart.node.findAll()
+      .filter((c): c is ApiObject => c instanceof ApiObject && isPlacementChecked(c))
+      .map((c) => identity(c.kind, c.metadata.namespace, c.name)));
+    for (const obj of this.workloads.synthesizeObjects()) {
+      const id = identity(obj.kind, obj.metadata.namespace, obj.metadata.name);
+      if (checkedByOwner.has(id)) continue;
+      for (const pod of gpuPodSpecs(obj)) {
         if (poolsFor(this.gpuPools, pod.nodeSelector, pod.tolerations).length > 0) continue;
         const pools = this.gpuPools.map((p) => `${p.poolName} (labels ${show(p.labels)}, taints ${p.taints.map((t) => `${t.key}=${t.value ?? ''}:${t.effect}`).join(', ')})`);
         errors.push({
-          problem: `${c.kind} ${c.metadata.namespace ?? ''}/${c.name} requests nvidia.com/gpu but its pods (nodeSelector ${show(pod.nodeSelector)}, tolerations ${show(pod.tolerations)}) fit no GPU pool of the cluster; pools: ${pools.join('; ') || 'none'}.`,
+          problem: `${id} requests nvidia.com/gpu but its pods (nodeSelector ${show(pod.nodeSelector)}, tolerations ${show(pod.tolerations)}) fit no GPU pool of the cluster; pools: ${pools.join('; ') || 'none'}.`,
           fix: 'give the pods a GPU pool\'s tolerations and nodeSelector (cluster.gpuPools[i].tolerations / .nodeSelector), or add a GpuNodePool with matching labels and taints.',
         });
       }

@@ -5,6 +5,7 @@ import { TerraformStack } from 'cdktf';
 import { ApiObject } from 'cdk8s';
 import { MlopsStack } from '../core/mlops-stack';
 import { WorkloadsStack } from '../core/workloads-stack';
+import { SynthOnceStack } from '../core/synth-once-stack';
 import { LifecyclePhase, lifecyclePhaseOf } from './lifecycle-phases';
 
 /** One Terraform resource or Kubernetes object owned by a component. */
@@ -68,6 +69,13 @@ function references(s: string): string[] {
   return [...s.matchAll(REF)].map((m) => `${m[1]}.${m[2]}`);
 }
 
+/** A stack's synthesized Terraform JSON: the library's stacks keep it from this synth, others are read back. */
+function synthesizedJson(stack: TerraformStack, outdir: string): Record<string, any> | undefined {
+  if (stack instanceof SynthOnceStack) return stack.toTerraform();
+  const file = path.join(outdir, 'stacks', stack.node.id, 'cdk.tf.json');
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined;
+}
+
 /**
  * Builds the architecture model of an app from its construct tree and what it synthesized into
  * `outdir` (the stacks' `cdk.tf.json`, whose resources carry their construct path).
@@ -115,9 +123,8 @@ export function buildArchitectureModel(app: IConstruct, outdir: string, title?: 
   const podIdentities: Array<{ namespace: string; serviceAccount: string; role: string; stack: string }> = [];
   const workloads: Array<{ owner: ArchitectureComponent; namespace: string; serviceAccount: string }> = [];
   for (const stack of stacks) {
-    const file = path.join(outdir, 'stacks', stack.node.id, 'cdk.tf.json');
-    if (!fs.existsSync(file)) continue;
-    const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const json = synthesizedJson(stack, outdir);
+    if (!json) continue;
     for (const [type, byName] of Object.entries<Record<string, any>>(json.resource ?? {})) {
       for (const [name, r] of Object.entries<any>(byName)) {
         if (type === 'kubernetes_manifest') {

@@ -60,6 +60,23 @@ function refsOf(v: unknown, into: Set<string>): Set<string> {
   return into;
 }
 
+/** The addresses each attribute references, found when a rule first asks for that attribute. */
+function referencesOf(values: Record<string, unknown>): Record<string, string[]> {
+  const refs: Record<string, string[]> = {};
+  for (const k of Object.keys(values)) {
+    Object.defineProperty(refs, k, {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        const found = [...refsOf(values[k], new Set())];
+        Object.defineProperty(refs, k, { value: found, enumerable: true });
+        return found;
+      },
+    });
+  }
+  return refs;
+}
+
 /** Builds the model of one synthesized cdktf stack (`cdk.tf.json`, resolved). */
 export function modelOfStack(stack: string, json: Record<string, any>): { resources: TfResource[]; objects: K8sResource[]; defaultTags: Record<string, string> } {
   const resources: TfResource[] = [];
@@ -69,9 +86,7 @@ export function modelOfStack(stack: string, json: Record<string, any>): { resour
       const { ['//']: meta, ...values } = body ?? {};
       const address = `${type}.${name}`;
       const p: string = meta?.metadata?.path ?? address;
-      const references: Record<string, string[]> = {};
-      for (const [k, v] of Object.entries(values)) references[k] = [...refsOf(v, new Set())];
-      resources.push({ stack, type, name, address, path: p, values, references });
+      resources.push({ stack, type, name, address, path: p, values, references: referencesOf(values) });
       if (type === 'kubernetes_manifest' && values.manifest && typeof values.manifest === 'object') {
         objects.push({ stack, address, path: p, object: values.manifest });
       }

@@ -58,6 +58,7 @@ export class MlopsStack extends SynthOnceStack {
   /** Where this stack keeps state; stacks derived from it (workloads) use the same bucket. */
   public readonly backendProps?: StateBackendProps;
   private readonly logicalIds = new Map<string, string>();
+  private readonly allocatedIds = new WeakMap<Node, string>();
   private callerIdentity?: DataAwsCallerIdentity;
   private partitionData?: DataAwsPartition;
 
@@ -114,6 +115,8 @@ export class MlopsStack extends SynthOnceStack {
    */
   protected allocateLogicalId(tfElement: TerraformElement | Node): string {
     const node = TerraformElement.isTerraformElement(tfElement) ? tfElement.node : tfElement;
+    const known = this.allocatedIds.get(node);
+    if (known !== undefined) return known; // cdktf asks on every reference to the element
     const scopes = node.scopes;
     const stackIndex = scopes.indexOf(this);
     const components = scopes.slice(stackIndex + 1).map((c) => c.node.id);
@@ -126,6 +129,7 @@ export class MlopsStack extends SynthOnceStack {
         'give one of the two constructs a different id.');
     }
     this.logicalIds.set(id, node.path);
+    this.allocatedIds.set(node, id);
     return id;
   }
 }

@@ -5,6 +5,8 @@ export * from './core/tagging';
 export * from './core/cidr';
 export * from './core/mlops-stack';
 export * from './core/workloads-stack';
+export * from './core/object-manifest';
+export { tokenStackTracesEnabled } from './core/token-stack-traces';
 export * from './core/pod-security';
 export * from './network/network';
 export * from './security/policy-document';

@@ -31,6 +31,11 @@ export abstract class SynthOnceStack extends TerraformStack {
     return this.rendered;
   }
 
+  /** Whether cdktf has prepared this stack for the synth (cross-stack references registered). */
+  protected get isPrepared(): boolean {
+    return this.prepared;
+  }
+
   /** Renders the stack's Terraform JSON (cdktf's rendering); a subclass adds what it renders itself. */
   protected render(): { [key: string]: any } {
     return this.withDataResolution(() => super.toTerraform());

@@ -134,7 +134,7 @@ export class WorkloadsStack extends SynthOnceStack {
 
   /**
    * Converts the cdk8s objects to kubernetes_manifest resources, registers the cross-stack
-   * references they hold, prepares as usual and writes the YAML.
+   * references they hold and prepares as usual.
    */
   public prepareStack(): void {
     if (!this.kubernetesProvider) {
@@ -143,18 +143,23 @@ export class WorkloadsStack extends SynthOnceStack {
     if (!this.node.tryFindChild('manifests')) this.emitManifests();
     resolveData(this, this.synthesizeObjects(), true);
     super.prepareStack();
-    this.writeYaml();
   }
 
-  /** cdktf's rendering, plus the `manifest` attribute of every object (see {@link ObjectManifest}). */
+  /**
+   * cdktf's rendering, plus the `manifest` attribute of every object (see {@link ObjectManifest});
+   * once the stack is prepared, also writes the objects as applied (overrides included) to YAML.
+   */
   protected render(): { [key: string]: any } {
     const tf = super.render();
     const blocks: Record<string, Record<string, unknown>> = tf.resource?.kubernetes_manifest ?? {};
     const objects = this.resolvedObjects();
-    this.manifests.forEach((m, i) => {
+    const applied = this.manifests.map((m, i) => {
       const { manifest: overridden, ...rest } = blocks[m.friendlyUniqueId];
-      blocks[m.friendlyUniqueId] = { manifest: withOverrides(objects[i], overridden), ...rest };
+      const manifest = withOverrides(objects[i], overridden) as SynthesizedObject;
+      blocks[m.friendlyUniqueId] = { manifest, ...rest };
+      return manifest;
     });
+    if (this.isPrepared) this.writeYaml(applied);
     return tf;
   }
 
@@ -188,8 +193,7 @@ export class WorkloadsStack extends SynthOnceStack {
     this.manifests.push(...manifests);
   }
 
-  private writeYaml(): void {
-    const objects = this.resolvedObjects();
+  private writeYaml(objects: SynthesizedObject[]): void {
     const byNamespace = new Map<string, SynthesizedObject[]>();
     for (const o of objects) {
       const file = o.kind === 'Namespace' ? o.metadata.name : o.metadata.namespace ?? 'cluster';

@@ -1,8 +1,10 @@
-import { App, Fn, Lazy, TerraformStack, Token } from 'cdktf';
+import { App, Aspects, Fn, Lazy, TerraformStack, Token } from 'cdktf';
+import { ObjectManifest } from '../../lib';
 import { resolve } from 'cdktf/lib/_tokens';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { ApiObject } from 'cdk8s';
+import * as path from 'path';
+import { ApiObject, Yaml } from 'cdk8s';
 import { resolveData } from '../../lib/core/resolve-data';
 import { tokenStackTracesEnabled } from '../../lib/core/token-stack-traces';
 import { testCluster } from '../support/fixtures';
@@ -96,24 +98,28 @@ describe('kubernetes_manifest rendering', () => {
   });
 });
 
-describe('addOverride on an object\'s manifest', () => {
+describe('addOverride on an object\'s manifest, from an Aspect (manifests exist once the stack is prepared)', () => {
   const s = synthesize((app) => {
     const { cluster, workloads } = testCluster(app);
     new ApiObject(workloads.scopeFor(cluster), 'cm', {
       apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'kube-system', labels: { a: '1' } }, data: { k: 'v' },
     });
-    const prepare = workloads.prepareStack.bind(workloads);
-    workloads.prepareStack = () => {
-      prepare();
-      const m = workloads.node.findAll().find((c) => (c as any).friendlyUniqueId === 'configmap_kube-system_settings') as any;
-      m.addOverride('manifest.metadata.labels.b', '2');
-    };
+    Aspects.of(workloads).add({
+      visit: (c) => {
+        if (c instanceof ObjectManifest && c.friendlyUniqueId === 'configmap_kube-system_settings') c.addOverride('manifest.metadata.labels.b', '2');
+      },
+    });
   });
 
   test('merges into the object instead of replacing it', () => {
     const cm = object(s, 'ConfigMap', 'settings', 'kube-system');
     expect(cm.metadata.labels).toEqual({ a: '1', b: '2' });
     expect(cm.data).toEqual({ k: 'v' });
+  });
+
+  test('the YAML holds the object as applied, override included', () => {
+    const written = Yaml.load(path.join(s.outdir, 'manifests/workloads/kube-system.k8s.yaml')).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'settings');
+    expect(written).toEqual(object(s, 'ConfigMap', 'settings', 'kube-system'));
   });
 });
 

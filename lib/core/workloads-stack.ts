@@ -163,6 +163,12 @@ export class WorkloadsStack extends SynthOnceStack {
     return tf;
   }
 
+  /** `cdktf synth --hcl`: cdktf renders the HCL; the JSON rendering still writes the YAML. */
+  public toHclTerraform(): { [key: string]: any } {
+    if (this.isPrepared) this.toTerraform();
+    return super.toHclTerraform();
+  }
+
   private emitManifests(): void {
     const holder = new Construct(this, 'manifests');
     const namespaces = new Map<string, ObjectManifest>();

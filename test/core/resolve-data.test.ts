@@ -3,6 +3,8 @@ import { ObjectManifest } from '../../lib';
 import { resolve } from 'cdktf/lib/_tokens';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, Yaml } from 'cdk8s';
 import { resolveData } from '../../lib/core/resolve-data';
@@ -136,5 +138,29 @@ describe('token creation stacks', () => {
     } finally {
       if (saved === undefined) delete process.env.CDK_DEBUG; else process.env.CDK_DEBUG = saved;
     }
+  });
+});
+
+describe('cdktf synth --hcl (SYNTH_HCL_OUTPUT=true)', () => {
+  let outdir = '';
+  beforeAll(() => {
+    const saved = process.env.SYNTH_HCL_OUTPUT;
+    process.env.SYNTH_HCL_OUTPUT = 'true';
+    try {
+      outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-mlops-hcl-'));
+      const app = new App({ outdir });
+      const { cluster, workloads } = testCluster(app);
+      new ApiObject(workloads.scopeFor(cluster), 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'kube-system' }, data: { k: 'v' } });
+      app.synth();
+    } finally {
+      if (saved === undefined) delete process.env.SYNTH_HCL_OUTPUT; else process.env.SYNTH_HCL_OUTPUT = saved;
+    }
+  });
+
+  test('renders each object\'s manifest in HCL and still writes the YAML', () => {
+    const hcl = fs.readFileSync(path.join(outdir, 'stacks/workloads/cdk.tf'), 'utf8');
+    expect(hcl).toMatch(/resource "kubernetes_manifest" "configmap_kube-system_settings" \{\nmanifest = \{\napiVersion = "v1"\nkind = "ConfigMap"/);
+    const yaml = Yaml.load(path.join(outdir, 'manifests/workloads/kube-system.k8s.yaml'));
+    expect(yaml.find((o) => o.kind === 'ConfigMap')).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'kube-system' }, data: { k: 'v' } });
   });
 });

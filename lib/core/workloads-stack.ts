@@ -124,8 +124,8 @@ export class WorkloadsStack extends SynthOnceStack {
   }
 
   /**
-   * Every Kubernetes object of this stack with its cdktf tokens resolved, as applied and written to
-   * YAML (available once the stack is prepared).
+   * Every Kubernetes object of this stack with its cdktf tokens resolved (once the stack is prepared);
+   * what is applied and written to YAML is this plus the `manifest.` overrides of its ObjectManifest.
    */
   public resolvedObjects(): SynthesizedObject[] {
     this.resolved ??= resolveData(this, this.synthesizeObjects());
@@ -154,9 +154,8 @@ export class WorkloadsStack extends SynthOnceStack {
     const blocks: Record<string, Record<string, unknown>> = tf.resource?.kubernetes_manifest ?? {};
     const objects = this.resolvedObjects();
     const applied = this.manifests.map((m, i) => {
-      const { manifest: overridden, ...rest } = blocks[m.friendlyUniqueId];
-      const manifest = withOverrides(objects[i], overridden) as SynthesizedObject;
-      blocks[m.friendlyUniqueId] = { manifest, ...rest };
+      const manifest = m.applyOverrides(objects[i], (value) => resolveData(this, value));
+      blocks[m.friendlyUniqueId] = { manifest, ...blocks[m.friendlyUniqueId] };
       return manifest;
     });
     if (this.isPrepared) this.writeYaml(applied);
@@ -213,19 +212,6 @@ export class WorkloadsStack extends SynthOnceStack {
       fs.writeFileSync(path.join(dir, `${file}.k8s.yaml`), docs.map(toYaml).join('---\n'));
     }
   }
-}
-
-/** An object with the `manifest.…` overrides a user set on its resource (`addOverride`) applied. */
-function withOverrides(object: unknown, overrides: unknown): unknown {
-  if (overrides === undefined) return object;
-  if (!isPlainObject(object) || !isPlainObject(overrides)) return overrides;
-  const merged: Record<string, unknown> = { ...object };
-  for (const [k, v] of Object.entries(overrides)) merged[k] = withOverrides(merged[k], v);
-  return merged;
-}
-
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
 /**

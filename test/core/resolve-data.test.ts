@@ -104,19 +104,38 @@ describe('addOverride on an object\'s manifest, from an Aspect (manifests exist 
   const s = synthesize((app) => {
     const { cluster, workloads } = testCluster(app);
     new ApiObject(workloads.scopeFor(cluster), 'cm', {
-      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'kube-system', labels: { a: '1' } }, data: { k: 'v' },
+      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'kube-system', labels: { a: '1', gone: 'x' } },
+      data: { k: 'v', list: 'l' },
     });
     Aspects.of(workloads).add({
       visit: (c) => {
-        if (c instanceof ObjectManifest && c.friendlyUniqueId === 'configmap_kube-system_settings') c.addOverride('manifest.metadata.labels.b', '2');
+        if (!(c instanceof ObjectManifest) || c.friendlyUniqueId !== 'configmap_kube-system_settings') return;
+        c.addOverride('manifest.metadata.labels.b', '2');
+        c.addOverride('manifest.metadata.labels.gone', undefined);
+        c.addOverride('manifest.data.upper', Fn.upper('x'));
+        c.addOverride('field_manager.force_conflicts', true);
       },
     });
   });
 
-  test('merges into the object instead of replacing it', () => {
+  test('sets and deletes fields of the object, resolving tokens in the values', () => {
     const cm = object(s, 'ConfigMap', 'settings', 'kube-system');
     expect(cm.metadata.labels).toEqual({ a: '1', b: '2' });
-    expect(cm.data).toEqual({ k: 'v' });
+    expect(cm.data).toEqual({ k: 'v', list: 'l', upper: '${upper("x")}' });
+    expect(danglingReferences(s)).toEqual([]);
+  });
+
+  test('other overrides go to cdktf as for any resource', () => {
+    expect(resource(s.stacks.workloads, 'kubernetes_manifest', 'configmap_kube-system_settings').field_manager).toEqual({ name: 'cdktf-mlops', force_conflicts: true });
+  });
+
+  test('the manifest setter refuses, naming the construct and the fix', () => {
+    const app = new App();
+    const { cluster, workloads } = testCluster(app);
+    new ApiObject(workloads.scopeFor(cluster), 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'kube-system' } });
+    workloads.prepareStack();
+    const m = workloads.node.findAll().find((c): c is ObjectManifest => c instanceof ObjectManifest && c.friendlyUniqueId === 'configmap_kube-system_settings')!;
+    expect(() => { m.manifest = {}; }).toThrow(/^\[workloads\/manifests\/configmap_kube-system_settings\] its manifest is the cdk8s object it was created from and cannot be replaced\. Fix: change the object in its cdk8s scope, or use addOverride\('manifest\.<path>', value\) for one field\.$/);
   });
 
   test('the YAML holds the object as applied, override included', () => {

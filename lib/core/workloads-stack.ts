@@ -8,6 +8,7 @@ import { dump } from 'js-yaml';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { ObjectManifest } from './object-manifest';
 import { resolveData } from './resolve-data';
+import { escapeTemplateSequencesIn } from './terraform-literals';
 import { invalid } from './errors';
 import { configureStateBackend, StateBackendProps } from './state-backend';
 
@@ -146,17 +147,24 @@ export class WorkloadsStack extends SynthOnceStack {
   }
 
   /**
-   * cdktf's rendering, plus the `manifest` attribute of every object (see {@link ObjectManifest});
-   * once the stack is prepared, also writes the objects as applied (overrides included) to YAML.
+   * cdktf's rendering, plus the `manifest` attribute of every object (see {@link ObjectManifest}),
+   * its literal `${` and `%{` escaped for Terraform; once the stack is prepared, also writes the
+   * objects as applied (overrides included, unescaped) to YAML.
    */
   protected render(): { [key: string]: any } {
     const tf = super.render();
     const blocks: Record<string, Record<string, unknown>> = tf.resource?.kubernetes_manifest ?? {};
+    const raw = this.synthesizeObjects();
     const objects = this.resolvedObjects();
     const applied = this.manifests.map((m, i) => {
-      const manifest = m.applyOverrides(objects[i], (value) => resolveData(this, value));
-      blocks[m.friendlyUniqueId] = { manifest, ...blocks[m.friendlyUniqueId] };
-      return manifest;
+      // Terraform reads ${ and %{ in the object's text; escaped, the object reaches Kubernetes as written.
+      const escaped = escapeTemplateSequencesIn(raw[i]);
+      const forTerraform = escaped === raw[i] ? objects[i] : resolveData(this, escaped);
+      blocks[m.friendlyUniqueId] = {
+        manifest: m.applyOverrides(forTerraform, (value) => resolveData(this, escapeTemplateSequencesIn(value))),
+        ...blocks[m.friendlyUniqueId],
+      };
+      return m.applyOverrides(objects[i], (value) => resolveData(this, value));
     });
     if (this.isPrepared) this.writeYaml(applied);
     return tf;

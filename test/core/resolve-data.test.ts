@@ -80,7 +80,7 @@ describe('kubernetes_manifest rendering', () => {
     const scope = workloads.scopeFor(cluster);
     new ApiObject(scope, 'cm', {
       apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'team-a' },
-      data: { clusterArn: cluster.cluster.arn, literal: 'on' },
+      data: { clusterArn: cluster.cluster.arn, literal: 'on', script: `echo \${HOME} %{x} $\${y} for ${cluster.cluster.name}` },
     });
     new ApiObject(scope, 'ns', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } });
   });
@@ -91,6 +91,14 @@ describe('kubernetes_manifest rendering', () => {
     expect(cm.data.literal).toBe('on');
     expect(danglingReferences(s)).toEqual([]);
     expect(schemaViolations(allObjects(s))).toEqual([]);
+  });
+
+  test('literal ${ and %{ are escaped for Terraform, token expressions are not; the YAML holds the text as written', () => {
+    const raw = resource(s.stacks.workloads, 'kubernetes_manifest', 'configmap_team-a_settings').manifest.data.script;
+    expect(raw).toMatch(/^echo \$\$\{HOME\} %%\{x\} \$\$\$\{y\} for \$\{data\.terraform_remote_state\.[^}]+\}$/);
+    const yaml = Yaml.load(path.join(s.outdir, 'manifests/workloads/team-a.k8s.yaml')).find((o) => o.kind === 'ConfigMap');
+    expect(yaml.data.script).toMatch(/^echo \$\{HOME\} %\{x\} \$\$\{y\} for \$\{data\.terraform_remote_state\.[^}]+\}$/);
+    expect(object(s, 'ConfigMap', 'settings', 'team-a').data.script).toBe(yaml.data.script);
   });
 
   test('the other attributes are rendered by cdktf: field manager, depends_on on the namespace', () => {

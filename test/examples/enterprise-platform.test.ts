@@ -50,7 +50,7 @@ describe('the reference platform (examples/enterprise-platform)', () => {
   });
 
   test('the YAML files hold exactly the applied objects, read back as a YAML 1.1 parser (kubectl) reads them', () => {
-    const applied = Object.values(resources(s.stacks['mlops-prod-workloads'], 'kubernetes_manifest')).map((r: any) => r.manifest);
+    const applied = allObjects(s); // the manifests as Terraform applies them (escapes read back)
     const written = s.yamlFiles.flatMap((f) => Yaml.load(path.join(s.outdir, f)));
     const key = (o: any) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     expect(written.length).toBe(applied.length);

@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { App } from 'cdktf';
 import { DataLake } from '../../lib/data/data-lake';
 import { DriftMonitor, DriftMonitorProps } from '../../lib/monitoring/drift-monitor';
@@ -58,7 +60,9 @@ describe('DriftMonitor', () => {
 
   test('the job runs the drift computation shipped in this package, configured from the declared thresholds', () => {
     const cm = object(s, 'ConfigMap', 'drift-churn', 'team-risk');
-    expect(cm.data['drift-job.js']).toContain('function kolmogorovSmirnov');
+    // Byte for byte the shipped script: its template literals (${...}) are escaped for Terraform in the JSON.
+    expect(cm.data['drift-job.js']).toBe(fs.readFileSync(path.join(__dirname, '../../lib/monitoring/drift/drift-job.js'), 'utf8'));
+    expect(JSON.stringify(resources(s.stacks.workloads, 'kubernetes_manifest'))).toContain('$${');
     const config = JSON.parse(cm.data['config.json']);
     expect(config.features).toEqual([
       { name: 'tenure_months', type: 'numeric', psiThreshold: 0.2, ksThreshold: 0.1 },

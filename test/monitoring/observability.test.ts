@@ -1,5 +1,5 @@
 import { App } from 'cdktf';
-import { allObjects, danglingReferences, object, policy, resource, resources, schemaViolations, synthesize, Synthesized } from '../support/synth';
+import { allObjects, danglingReferences, object, policy, resource, resources, schemaViolations, synthesize, Synthesized, unescapeTemplates } from '../support/synth';
 import { testCluster } from '../support/fixtures';
 import { GpuNodePool } from '../../lib/compute/gpu-node-pool';
 import { ServiceWorkload } from '../../lib/core/service-workload';
@@ -101,7 +101,9 @@ describe('Observability', () => {
     expect(adapter).toMatchObject({ version: MONITORING_CHARTS['prometheus-adapter'].version, namespace: 'monitoring' });
     const values = JSON.parse(adapter.values[0]);
     expect(values.prometheus).toEqual({ url: 'http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local', port: 9090 });
-    expect(values.rules.custom[0].name).toEqual({ matches: '^(.*)_total$', as: '${1}_per_second' });
+    // Escaped for Terraform in the JSON; Helm receives the adapter's ${1} group reference.
+    expect(values.rules.custom[0].name).toEqual({ matches: '^(.*)_total$', as: '$${1}_per_second' });
+    expect(unescapeTemplates(values.rules.custom[0].name.as)).toBe('${1}_per_second');
     const v = JSON.parse(r.values[0]);
     expect(v.nodeSelector).toEqual({ 'mlops.cdktf.io/accelerator': 'nvidia' });
     expect(v.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]);

@@ -33,6 +33,25 @@ describe('danglingReferences (the reference checker can fail)', () => {
   });
 });
 
+describe('danglingReferences also finds literal text Terraform would interpolate', () => {
+  test('flags ${HOME}, ${1}, ${f.name} and %{...}; accepts expressions and the escapes $${ and %%{', () => {
+    const s = synth({ a: { resource: { aws_vpc: { v: {} }, x_y: { z: {
+      shell: 'echo ${HOME}',
+      adapter: '${1}_per_second',
+      js: 'name: ${f.name}',
+      directive: '%{ if x }y%{ endif }',
+      ok: '${aws_vpc.v.id} ${upper("a")} $${HOME} %%{x} $$$${still_escaped}',
+    } } } } });
+    expect(danglingReferences(s)).toEqual([
+      'a: "${HOME}" is not an expression Terraform can evaluate; escape it ($${, %%{) (at resource.x_y.z.shell)',
+      'a: "${1}_per_second" is not an expression Terraform can evaluate; escape it ($${, %%{) (at resource.x_y.z.adapter)',
+      'a: "${f.name}" is not an expression Terraform can evaluate; escape it ($${, %%{) (at resource.x_y.z.js)',
+      'a: "%{ if x }y%{ endif }" is not an expression Terraform can evaluate; escape it ($${, %%{) (at resource.x_y.z.directive)',
+      'a: "%{ endif }" is not an expression Terraform can evaluate; escape it ($${, %%{) (at resource.x_y.z.directive)',
+    ]);
+  });
+});
+
 describe('schemaViolations (the schema validator can fail)', () => {
   test('accepts a valid object and rejects an invalid one and an unknown kind', () => {
     const ok = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } };

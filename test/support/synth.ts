@@ -43,7 +43,8 @@ export function readOutdir(outdir: string): Synthesized {
     const json = JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
     stacks[name] = json;
     const manifests = json.resource?.kubernetes_manifest;
-    if (manifests) objects[name] = Object.values(manifests).map((m: any) => m.manifest as K8sObject);
+    // As Kubernetes receives them: Terraform turns the escapes $${ and %%{ back into ${ and %{.
+    if (manifests) objects[name] = Object.values(manifests).map((m: any) => unescapeTemplates(m.manifest) as K8sObject);
   }
   const yamlFiles: string[] = [];
   const walk = (dir: string) => {
@@ -97,7 +98,8 @@ const IGNORED_PREFIXES = ['terraform.', 'each.', 'count.', 'self.', 'path.'];
 /**
  * Every reference in every stack, to what it names: resources, data sources, variables, locals,
  * modules, depends_on entries, and cross-stack remote-state outputs (which must exist in some
- * other stack's outputs). Returns the dangling ones as `stack: reference (at json.path)`.
+ * other stack's outputs). Returns the dangling ones as `stack: reference (at json.path)`, and every
+ * unescaped `${`/`%{` that is not an expression cdktf renders (literal text Terraform would read).
  */
 export function danglingReferences(s: Synthesized): string[] {
   const problems: string[] = [];
@@ -124,6 +126,7 @@ export function danglingReferences(s: Synthesized): string[] {
         }
         for (const e of expressions(v)) for (const m of stripStringLiterals(e).matchAll(REF)) check(m[1], where);
         if (v.includes('TfToken[')) problems.push(`${name}: unresolved token in ${where}`);
+        for (const t of literalTemplates(v)) problems.push(`${name}: "${t}" is not an expression Terraform can evaluate; escape it ($\${, %%{) (at ${where})`);
       } else if (Array.isArray(v)) {
         v.forEach((x, i) => visit(x, `${where}[${i}]`, key));
       } else if (v && typeof v === 'object') {
@@ -135,10 +138,44 @@ export function danglingReferences(s: Synthesized): string[] {
   return problems;
 }
 
-/** The `${...}` interpolations of a string, with nested braces balanced. */
+/** Terraform's reading of literal text: `$${` is `${`, `%%{` is `%{`. */
+export function unescapeTemplates(v: unknown): unknown {
+  if (typeof v === 'string') return v.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{');
+  if (Array.isArray(v)) return v.map(unescapeTemplates);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [unescapeTemplates(k) as string, unescapeTemplates(x)]));
+  return v;
+}
+
+// How the expressions cdktf renders begin: a reference (resource type with an underscore, data.,
+// var., local., module. and Terraform's own names) or a function call.
+const EXPRESSION_HEAD = /^\s*(?:(?:data|var|local|module|terraform|each|count|self|path)\.|[a-z][a-z0-9]*_[a-z0-9_]+\.|[a-z][a-z0-9_]*\()/;
+
+/**
+ * The `${...}` a string holds that are not expressions cdktf renders (`${HOME}`, `${1}`, `${f.name}`)
+ * and its `%{` directives: Terraform would interpolate them, or fail the plan. `$${` and `%%{` are
+ * escapes (HCL reads `$${` as a literal `${`, so `$$${` is a `$` and a literal `${`).
+ */
+function literalTemplates(v: string): string[] {
+  const out: string[] = [];
+  for (const m of v.matchAll(/(\$+)\{|(%+)\{/g)) {
+    const run = m[1] ?? m[2];
+    if (run.length > 1) continue; // $${ and %%{ are escapes (a longer run ends in one)
+    if (m[2] !== undefined) out.push(v.slice(m.index!, m.index! + 20));
+    else if (!EXPRESSION_HEAD.test(v.slice(m.index! + run.length + 1))) out.push(v.slice(m.index! + run.length - 1, m.index! + run.length + 20));
+  }
+  return out;
+}
+
+/** The `${...}` interpolations of a string (escaped `$${` skipped), with nested braces balanced. */
 function expressions(v: string): string[] {
   const out: string[] = [];
-  let i = v.indexOf('${');
+  const next = (from: number) => {
+    for (let k = v.indexOf('${', from); k >= 0; k = v.indexOf('${', k + 2)) {
+      if (k === 0 || v[k - 1] !== '$') return k; // $${ is an escape
+    }
+    return -1;
+  };
+  let i = next(0);
   while (i >= 0) {
     let depth = 0;
     let j = i + 1;
@@ -147,7 +184,7 @@ function expressions(v: string): string[] {
       else if (v[j] === '}' && --depth === 0) break;
     }
     out.push(v.slice(i + 2, j));
-    i = v.indexOf('${', j);
+    i = next(j);
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { MlopsStack } from '../core/mlops-stack';
-import { HelmAddon, IAddonCluster, systemPodValues } from './helm-addon';
+import { HelmAddon, IAddonCluster, SYSTEM_POD } from './helm-addon';
 import { NodePool } from './node-pool';
 
 /** Autoscaler priorities: higher wins. Spot first, on-demand fallback next, anything else last. */
@@ -63,7 +63,10 @@ export class ClusterAutoscaler extends HelmAddon {
       (priorities[p] ??= []).push(asgPattern(pool.nodeGroupName));
     }
     return {
-      ...systemPodValues(),
+      // This chart's pod-level key is `securityContext`, the container's `containerSecurityContext`.
+      nodeSelector: SYSTEM_POD.nodeSelector,
+      securityContext: SYSTEM_POD.pod,
+      containerSecurityContext: SYSTEM_POD.container,
       cloudProvider: 'aws',
       awsRegion: stack.region,
       autoDiscovery: { clusterName: this.props.cluster.clusterName },

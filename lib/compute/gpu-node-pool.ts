@@ -82,7 +82,7 @@ export class GpuNodePool extends Construct implements IGpuPool {
       poolName: this.poolName,
       instanceTypes: this.instanceTypes,
       amiType: 'AL2023_x86_64_NVIDIA',
-      labels: { [NODE_LABELS.accelerator]: 'nvidia' },
+      labels: { [NODE_LABELS.accelerator]: 'nvidia', [NODE_LABELS.gpuPresent]: 'true' },
       taints: this.taints,
       volumeSizeGiB: props.volumeSizeGiB ?? 200,
     };

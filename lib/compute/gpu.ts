@@ -19,6 +19,11 @@ export const NODE_LABELS = {
   accelerator: 'mlops.cdktf.io/accelerator',
   /** `spot` or `on-demand`. */
   capacity: 'mlops.cdktf.io/capacity',
+  /**
+   * `true` on GPU nodes: the NVIDIA device plugin chart's node affinity requires it (or the labels
+   * node-feature-discovery would add, which the platform does not install).
+   */
+  gpuPresent: 'nvidia.com/gpu.present',
 } as const;
 
 /** What serving and training need to know of a GPU pool. */

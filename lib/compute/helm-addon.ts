@@ -83,11 +83,17 @@ export abstract class HelmAddon extends Construct {
   }
 }
 
-/** Pod settings every add-on chart gets: system nodes only, restricted security context. */
+/** Pod settings every add-on chart gets: system nodes only, restricted pod and container security contexts. */
+export const SYSTEM_POD = {
+  nodeSelector: { 'mlops.cdktf.io/pool': 'system' },
+  pod: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+  container: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+} as const;
+
+/**
+ * {@link SYSTEM_POD} under the keys most charts use (`podSecurityContext` for the pod,
+ * `securityContext` for the container); a chart that names them otherwise maps SYSTEM_POD itself.
+ */
 export function systemPodValues(): Record<string, unknown> {
-  return {
-    nodeSelector: { 'mlops.cdktf.io/pool': 'system' },
-    podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
-  };
+  return { nodeSelector: SYSTEM_POD.nodeSelector, podSecurityContext: SYSTEM_POD.pod, securityContext: SYSTEM_POD.container };
 }

@@ -49,7 +49,8 @@ describe('GpuNodePool', () => {
   test('taint nvidia.com/gpu=true:NoSchedule and the labels workloads select on', () => {
     const spot = resource(p, 'aws_eks_node_group', 'cluster_gpu_training_spot_node_group');
     expect(spot.taint).toEqual([{ key: 'nvidia.com/gpu', value: 'true', effect: 'NO_SCHEDULE' }]);
-    expect(spot.labels).toEqual({ 'mlops.cdktf.io/pool': 'training', 'mlops.cdktf.io/accelerator': 'nvidia', 'mlops.cdktf.io/capacity': 'spot' });
+    // nvidia.com/gpu.present: the NVIDIA device plugin chart's required node affinity (no node-feature-discovery here).
+    expect(spot.labels).toEqual({ 'mlops.cdktf.io/pool': 'training', 'mlops.cdktf.io/accelerator': 'nvidia', 'mlops.cdktf.io/capacity': 'spot', 'nvidia.com/gpu.present': 'true' });
     expect(pool.toleration).toEqual({ key: 'nvidia.com/gpu', operator: 'Equal', value: 'true', effect: 'NoSchedule' });
     expect(pool.nodeSelector).toEqual({ 'mlops.cdktf.io/pool': 'training' });
     expect(clusterRef.gpuPools).toEqual([pool]);

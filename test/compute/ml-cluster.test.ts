@@ -182,6 +182,16 @@ describe('MlCluster (defaults)', () => {
     const v = JSON.parse(resource(p, 'helm_release', 'cluster_nvidia_device_plugin_release').values[0]);
     expect(v.nodeSelector).toEqual({ 'mlops.cdktf.io/accelerator': 'nvidia' });
     expect(v.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]);
+    // The chart's default required node affinity stays: GPU node groups carry nvidia.com/gpu.present=true (gpu-node-pool.test.ts).
+    expect(v.affinity).toBeUndefined();
+  });
+
+  test('cluster-autoscaler: restricted pod and container security contexts under this chart\'s keys', () => {
+    const v = JSON.parse(resource(p, 'helm_release', 'cluster_cluster_autoscaler_release').values[0]);
+    // Chart 9.46.6: `securityContext` is the pod's, `containerSecurityContext` the container's; no `podSecurityContext`.
+    expect(v.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(v.containerSecurityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(v.podSecurityContext).toBeUndefined();
   });
 });
 

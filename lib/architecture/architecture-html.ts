@@ -1,5 +1,6 @@
 import { ArchitectureComponent, ArchitectureFlow, ArchitectureModel } from './architecture-model';
 import { LIFECYCLE_PHASES, LifecyclePhase } from './lifecycle-phases';
+import { groupBy } from '../core/collections';
 
 /** Resource types named first in a box, most important first. */
 const IMPORTANT = ['aws_s3_bucket', 'aws_eks_cluster', 'aws_kinesis_stream', 'aws_glue_catalog_database', 'aws_glue_catalog_table', 'aws_dynamodb_table',
@@ -20,8 +21,7 @@ const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…`
 
 /** Lines summarising a component's resources: counts per type, important types first. */
 export function summarizeResources(c: ArchitectureComponent): string[] {
-  const byType = new Map<string, string[]>();
-  for (const r of c.resources) byType.set(r.type, [...(byType.get(r.type) ?? []), r.address]);
+  const byType = groupBy(c.resources, (r) => r.type);
   const rank = (t: string) => (IMPORTANT.includes(t) ? IMPORTANT.indexOf(t) : IMPORTANT.length);
   const types = [...byType.keys()].sort((a, b) => rank(a) - rank(b) || byType.get(b)!.length - byType.get(a)!.length || a.localeCompare(b));
   const lines = types.map((t) => `${byType.get(t)!.length}× ${short(t)}`);

@@ -41,11 +41,22 @@ export abstract class SynthOnceStack extends TerraformStack {
     return this.withDataResolution(() => super.toTerraform());
   }
 
+  private isMergedRendering(obj: unknown): boolean {
+    const metadata = (obj as { '//'?: { metadata?: { stackName?: string; overrides?: unknown } } } | undefined)?.['//']?.metadata;
+    return metadata?.stackName === this.node.id && metadata.overrides === undefined;
+  }
+
   private withDataResolution<T>(fn: () => T): T {
     const tokens = cdktfTokens as { resolve: Resolve };
     const original = tokens.resolve;
     if (typeof original !== 'function') return fn();
-    tokens.resolve = ((scope, obj, preparing) => (scope === this ? resolveData(this, obj, preparing) : original(scope, obj, preparing))) as Resolve;
+    tokens.resolve = ((scope, obj, preparing) => {
+      if (scope !== this) return original(scope, obj, preparing);
+      // toTerraform() ends by resolving the document it merged from the fragments it already
+      // resolved; only the stack's own overrides (listed in its metadata) could still hold tokens.
+      if (this.isMergedRendering(obj)) return obj;
+      return resolveData(this, obj, preparing);
+    }) as Resolve;
     try {
       return fn();
     } finally {

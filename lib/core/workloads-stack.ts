@@ -9,6 +9,7 @@ import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { ObjectManifest } from './object-manifest';
 import { resolveData } from './resolve-data';
 import { escapeTemplateSequencesIn } from './terraform-literals';
+import { groupBy } from './collections';
 import { invalid } from './errors';
 import { configureStateBackend, StateBackendProps } from './state-backend';
 
@@ -207,11 +208,7 @@ export class WorkloadsStack extends SynthOnceStack {
   }
 
   private writeYaml(objects: SynthesizedObject[]): void {
-    const byNamespace = new Map<string, SynthesizedObject[]>();
-    for (const o of objects) {
-      const file = o.kind === 'Namespace' ? o.metadata.name : o.metadata.namespace ?? 'cluster';
-      byNamespace.set(file, [...(byNamespace.get(file) ?? []), o]);
-    }
+    const byNamespace = groupBy(objects, (o) => (o.kind === 'Namespace' ? o.metadata.name : o.metadata.namespace ?? 'cluster'));
     const dir = this.cdk8sApp.outdir;
     fs.mkdirSync(dir, { recursive: true });
     for (const [file, docs] of byNamespace) {

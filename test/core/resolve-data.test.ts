@@ -9,7 +9,7 @@ import * as path from 'path';
 import { ApiObject, Yaml } from 'cdk8s';
 import { resolveData } from '../../lib/core/resolve-data';
 import { tokenStackTracesEnabled } from '../../lib/core/token-stack-traces';
-import { testCluster } from '../support/fixtures';
+import { testCluster, testStack } from '../support/fixtures';
 import { createReferencePlatform } from '../../examples/enterprise-platform/platform';
 import { allObjects, danglingReferences, object, resource, schemaViolations, synthesize } from '../support/synth';
 
@@ -71,6 +71,19 @@ describe('the library\'s stacks render exactly what cdktf renders', () => {
       }
       expect(ours).toEqual(JSON.parse(JSON.stringify(TerraformStack.prototype.toTerraform.call(stack))));
     }
+  });
+});
+
+describe('a stack with overrides of its own renders as cdktf renders it', () => {
+  test('tokens in stack.addOverride values are resolved', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-mlops-ov-')) });
+    const stack = testStack(app);
+    const bucket = new S3Bucket(stack, 'bucket', { bucket: 'acme-dev-x' });
+    stack.addOverride('locals.bucket_arn', bucket.arn);
+    app.synth();
+    const ours = stack.toTerraform();
+    expect(ours.locals).toEqual({ bucket_arn: '${aws_s3_bucket.bucket.arn}' });
+    expect(JSON.parse(JSON.stringify(ours))).toEqual(JSON.parse(JSON.stringify(TerraformStack.prototype.toTerraform.call(stack))));
   });
 });
 

@@ -6,6 +6,7 @@ import { containersOf, podSpec } from '../policy/rules-kubernetes';
 import { GPU_INSTANCE } from '../policy/rules-cost';
 import { PRICE_TABLE } from './prices';
 import { complianceReport, ControlResult } from './compliance';
+import { groupBy } from '../../core/collections';
 
 /** What one IAM role can do. */
 export interface RoleInventory {
@@ -125,12 +126,12 @@ function encryption(m: PlatformModel): Array<{ address: string; store: string; e
 }
 
 function images(m: PlatformModel): Array<{ image: string; usedBy: string[] }> {
-  const by = new Map<string, string[]>();
-  for (const o of m.objects) for (const c of containersOf(podSpec(o.object))) {
-    const who = `${o.object.kind} ${o.object.metadata.namespace ?? ''}/${o.object.metadata.name}`;
-    by.set(c.image, [...(by.get(c.image) ?? []), who]);
-  }
-  return [...by.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([image, usedBy]) => ({ image, usedBy: [...new Set(usedBy)] }));
+  const uses = m.objects.flatMap((o) => containersOf(podSpec(o.object)).map((c) => ({
+    image: c.image as string,
+    who: `${o.object.kind} ${o.object.metadata.namespace ?? ''}/${o.object.metadata.name}`,
+  })));
+  const by = groupBy(uses, (u) => u.image);
+  return [...by.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([image, us]) => ({ image, usedBy: [...new Set(us.map((u) => u.who))] }));
 }
 
 function cost(m: PlatformModel): Review['cost'] {

@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-28';
 import {
-  invalid, ModelService, ModelServiceProps, ModelWorkload, ServiceWorkload, ServiceWorkloadProps, restrictedContainerSecurityContext,
+  k8s, invalid, ModelService, ModelServiceProps, ModelWorkload, ServiceWorkload, ServiceWorkloadProps, restrictedContainerSecurityContext,
 } from '../../lib';
 
 /** Acme's ceilings for one model pod (the platform's defaults are looser). */

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as k8s from '../core/k8s';
 import { invalid, show } from '../core/errors';
 import { checkName } from '../core/naming';
 import { DEFAULT_GPU_INSTANCE_TYPES, GPU_TAINT, IGpuPool, NODE_LABELS, NodeTaint, NVIDIA_GPU_COUNT, tolerationsFor } from './gpu';

@@ -1,4 +1,4 @@
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as k8s from '../core/k8s';
 
 /** A node taint as Kubernetes spells it. */
 export interface NodeTaint {

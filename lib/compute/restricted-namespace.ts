@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { ApiObject } from 'cdk8s';
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as k8s from '../core/k8s';
 import { WorkloadsStack } from '../core/workloads-stack';
 import { checkName } from '../core/naming';
 import { restrictedNamespaceLabels } from '../core/pod-security';

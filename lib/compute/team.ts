@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as k8s from '../core/k8s';
 import { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry';
 import { checkName } from '../core/naming';
 import { invalid, show } from '../core/errors';

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as k8s from '../core/k8s';
 import { forbidConcurrentCronJob } from '../core/scheduled-job';
 import { checkKubernetesCron } from '../core/cron';
 import { GpuJob, GpuJobProps } from './gpu-job';

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as k8s from './k8s';
 import { MlopsStack } from './mlops-stack';
 import { WorkloadsStack } from './workloads-stack';
 import { invalid, show } from './errors';

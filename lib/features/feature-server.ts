@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as k8s from '../core/k8s';
 import { ServiceClient, ServiceResources, ServiceWorkload, ServiceWorkloadProps } from '../core/service-workload';
 import { WorkloadIdentity } from '../security/workload-identity';
 import type { FeatureStore } from './feature-store';

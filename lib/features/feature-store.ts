@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Lazy } from 'cdktf';
 import { Lazy as K8sLazy, ApiObject } from 'cdk8s';
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as k8s from '../core/k8s';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
 import { MlopsStack } from '../core/mlops-stack';
 import { checkName } from '../core/naming';

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { ApiObject } from 'cdk8s';
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as k8s from '../core/k8s';
 import { MlopsStack } from '../core/mlops-stack';
 import { checkName } from '../core/naming';
 import { checkKubernetesCron } from '../core/cron';

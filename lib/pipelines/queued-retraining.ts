@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { ApiObject } from 'cdk8s';
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as k8s from '../core/k8s';
 import { Lazy } from 'cdktf';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
@@ -153,7 +153,7 @@ export class QueuedRetraining extends GpuJob {
         successfulJobsHistoryLimit: 3,
         failedJobsHistoryLimit: 3,
         scalingStrategy: { strategy: 'default' },
-        jobTargetRef: k8s.toJson_JobSpec(this.runSpec()),
+        jobTargetRef: this.runSpec(),
         triggers: [{
           type: 'aws-sqs-queue',
           authenticationRef: { name: `${this.name}-queue` },

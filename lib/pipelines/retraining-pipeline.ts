@@ -1,6 +1,5 @@
 import { Construct } from 'constructs';
 import { Token } from 'cdktf';
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { SchedulerSchedule } from '@cdktf/provider-aws/lib/scheduler-schedule';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
@@ -70,7 +69,7 @@ export interface RetrainingPipelineProps extends GpuJobProps {
 class RetrainingJobTemplate extends GpuJob {
   /** The Job as the eks:runJob task sends it; `name` and `MODEL_OUTPUT_URI` are filled in per run. */
   public manifest(modelOutputExpression: string): Record<string, unknown> {
-    const spec = k8s.toJson_JobSpec(this.jobSpec()) as any;
+    const spec = structuredClone(this.jobSpec()) as any;
     for (const c of spec.template.spec.containers) c.env = [...(c.env ?? []), { name: 'MODEL_OUTPUT_URI', 'value.$': modelOutputExpression }];
     return {
       apiVersion: 'batch/v1',

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { ApiObject, JsonPatch } from 'cdk8s';
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as k8s from '../core/k8s';
 import { invalid, show } from '../core/errors';
 import { checkName } from '../core/naming';
 import { ServiceWorkload } from '../core/service-workload';

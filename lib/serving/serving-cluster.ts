@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import * as k8s from '../core/k8s';
 import { invalid, show, validateAtSynth } from '../core/errors';
 import { normalizeKeyPrefix } from './prefix';
 import { IWorkloadCluster } from '../security/workload-identity';

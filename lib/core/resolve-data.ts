@@ -69,19 +69,23 @@ function walk(stack: TerraformStack, value: unknown, preparing: boolean, depth: 
     return out ?? value;
   }
   // Tokens, constructs (an error), dates and other class instances: cdktf decides.
-  if (!isPlainObject(value) || Tokenization.isResolvable(value)) return cdktfResolve(stack, value, preparing);
-  const keys = Object.keys(value);
-  if (keys.some(mayHoldToken)) return cdktfResolve(stack, value, preparing); // tokens in keys, map tokens
+  if (!isPlainObject(value) || typeof (value as { resolve?: unknown }).resolve === 'function') return cdktfResolve(stack, value, preparing);
   const obj = value as Record<string, unknown>;
   let out: Record<string, unknown> | undefined;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
+  let i = 0;
+  for (const k in obj) {
+    if (mayHoldToken(k)) return cdktfResolve(stack, value, preparing); // tokens in keys, map tokens
     const v = walk(stack, obj[k], preparing, depth + 1);
     if ((v !== obj[k] || v === undefined) && !out) {
       out = {};
-      for (let j = 0; j < i; j++) out[keys[j]] = obj[keys[j]];
+      let j = 0;
+      for (const before in obj) {
+        if (j++ === i) break;
+        out[before] = obj[before];
+      }
     }
     if (out && v !== undefined) out[k] = v;
+    i++;
   }
   return out ?? value;
 }

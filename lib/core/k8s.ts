@@ -19,19 +19,19 @@ export type Json<T> =
   T extends object ? { [K in keyof T]: Json<T[K]> } :
   T;
 
-/** A quantity such as `'512Mi'` or `2` (the generated `Quantity` serializes to its value). */
-export type Quantity = string | number;
-export const Quantity = {
+/** The generated `Quantity` and `IntOrString` factories, returning the plain value they serialize to. */
+const plainValue = {
   fromString: (value: string): string => value,
   fromNumber: (value: number): number => value,
 };
 
-/** A port or percentage such as `8080` or `'25%'` (the generated `IntOrString` serializes to its value). */
+/** A quantity such as `'512Mi'` or `2`. */
+export type Quantity = string | number;
+export const Quantity = plainValue;
+
+/** A port or percentage such as `8080` or `'25%'`. */
 export type IntOrString = string | number;
-export const IntOrString = {
-  fromString: (value: string): string => value,
-  fromNumber: (value: number): number => value,
-};
+export const IntOrString = plainValue;
 
 export type Container = Json<gen.Container>;
 export type EnvVar = Json<gen.EnvVar>;

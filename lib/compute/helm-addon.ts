@@ -4,7 +4,7 @@ import { Release } from '@cdktf/provider-helm/lib/release';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { IIdentityCluster, WorkloadIdentity } from '../security/workload-identity';
 import { ADDON_CHARTS, AddonChartName } from './addon-versions';
-import { escapeTemplateSequences } from '../core/terraform-literals';
+import { renderTemplateText } from '../core/terraform-literals';
 
 /** What a chart add-on needs of its cluster. */
 export interface IAddonCluster extends IIdentityCluster {
@@ -78,8 +78,11 @@ export abstract class HelmAddon extends Construct {
 
   private renderValues(): string {
     // Lazy so subclass fields set after super() (and pools added later) are visible.
-    // Escaped: Terraform would read a literal ${ or %{ in the values (e.g. `${1}` in a regex replacement).
-    return Lazy.stringValue({ produce: () => escapeTemplateSequences(JSON.stringify(this.values())) });
+    // The values are text for Helm: Terraform must not read their literal ${ or %{ (e.g. `${1}` in a
+    // regex replacement), while their tokens (role ARNs, names) become the expressions they stand for.
+    return Lazy.stringValue({
+      produce: (context) => renderTemplateText(JSON.stringify(this.values()), (marker) => context.resolve(marker), true),
+    });
   }
 }
 

@@ -12,12 +12,33 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type * as gen from 'cdk8s-plus-28/lib/imports/k8s';
 
-/** A generated k8s type with `Quantity` and `IntOrString` as the plain values they serialize to. */
+/**
+ * Fields whose JSON names the generated props spell differently (acronyms); the generated `toJson`
+ * functions rename them. (`$ref`, `$schema` and `x-kubernetes-*` of CRD schemas are not covered:
+ * the library does not define CRDs.)
+ */
+interface Renamed {
+  clientIp: 'clientIP'; clusterIp: 'clusterIP'; datasetUuid: 'datasetUUID'; diskUri: 'diskURI';
+  downwardApi: 'downwardAPI'; externalId: 'externalID'; hostIp: 'hostIP'; hostIpc: 'hostIPC';
+  hostPid: 'hostPID'; insecureSkipTlsVerify: 'insecureSkipTLSVerify'; loadBalancerIp: 'loadBalancerIP';
+  nodeId: 'nodeID'; nonResourceUrLs: 'nonResourceURLs'; openApiv3Schema: 'openAPIV3Schema'; pdId: 'pdID';
+  podCidr: 'podCIDR'; podCidRs: 'podCIDRs'; providerId: 'providerID'; scaleIo: 'scaleIO';
+  setHostnameAsFqdn: 'setHostnameAsFQDN'; storagePolicyId: 'storagePolicyID'; targetWwNs: 'targetWWNs';
+  targetCpuUtilizationPercentage: 'targetCPUUtilizationPercentage'; volumeId: 'volumeID';
+}
+
+/**
+ * A generated k8s type as the JSON it serializes to: `Quantity` and `IntOrString` as their plain
+ * values, dates as strings, acronym fields under their JSON names.
+ */
 export type Json<T> =
-  T extends gen.IntOrString | gen.Quantity ? string | number :
+  T extends Date ? string :
+  T extends gen.IntOrString | gen.Quantity ? (gen.IntOrString extends T ? string | number : JsonObject<T>) :
   T extends ReadonlyArray<infer U> ? Json<U>[] :
-  T extends object ? { [K in keyof T]: Json<T[K]> } :
+  T extends object ? JsonObject<T> :
   T;
+
+type JsonObject<T> = { [K in keyof T as K extends keyof Renamed ? Renamed[K] : K]: Json<T[K]> };
 
 /** The generated `Quantity` and `IntOrString` factories, returning the plain value they serialize to. */
 const plainValue = {
@@ -49,13 +70,13 @@ export type VolumeMount = Json<gen.VolumeMount>;
 
 /** The constructor of one kind of API object: `new (scope, id, props)` as the generated class. */
 export interface KubeObjectClass<P> {
-  new (scope: Construct, id: string, props?: Json<P>): ApiObject;
+  new (scope: Construct, id: string, props: Json<P>): ApiObject;
 }
 
 /** A plain ApiObject of one kind, typed by the generated props. */
 function kind<P>(apiVersion: string, kindName: string): KubeObjectClass<P> {
   return class extends ApiObject {
-    constructor(scope: Construct, id: string, props: Json<P> = {} as Json<P>) {
+    constructor(scope: Construct, id: string, props: Json<P>) {
       super(scope, id, { ...(props as object), apiVersion, kind: kindName } as any);
     }
   };

@@ -41,6 +41,10 @@ export abstract class SynthOnceStack extends TerraformStack {
     return this.withDataResolution(() => super.toTerraform());
   }
 
+  private hasStackOverrides(): boolean {
+    return Object.keys((this as unknown as { rawOverrides?: object }).rawOverrides ?? {}).length > 0;
+  }
+
   private isMergedRendering(obj: unknown): boolean {
     const metadata = (obj as { '//'?: { metadata?: { stackName?: string; overrides?: unknown } } } | undefined)?.['//']?.metadata;
     return metadata?.stackName === this.node.id && metadata.overrides === undefined;
@@ -49,7 +53,9 @@ export abstract class SynthOnceStack extends TerraformStack {
   private withDataResolution<T>(fn: () => T): T {
     const tokens = cdktfTokens as { resolve: Resolve };
     const original = tokens.resolve;
-    if (typeof original !== 'function') return fn();
+    // A stack with overrides of its own is left to cdktf: merging them into a rendering that shares
+    // arrays with the constructs' data could change that data.
+    if (typeof original !== 'function' || this.hasStackOverrides()) return fn();
     tokens.resolve = ((scope, obj, preparing) => {
       if (scope !== this) return original(scope, obj, preparing);
       // toTerraform() ends by resolving the document it merged from the fragments it already

@@ -2,50 +2,56 @@
  * Terraform reads `${...}` and `%{...}` in every string of its configuration, the JSON syntax
  * included, as interpolations and template directives. Text that only passes through Terraform,
  * such as a script in a ConfigMap (`${file}` in a JavaScript template literal, `${HOME}` in a shell
- * line) or a chart value (`${1}_per_second`), must reach it escaped as `$${` and `%%{`. cdktf token
- * markers (`${TfToken[...]}`) are left alone: cdktf resolves them into the intended expressions.
+ * line) or a chart value (`${1}_per_second`), must reach it escaped as `$${` and `%%{`, while the
+ * cdktf tokens in that text (`${TfToken[...]}`) must become the expressions they stand for.
+ *
+ * cdktf's own string resolution cannot be used for such text: it reads a literal `${` as the start
+ * of a Terraform expression and renders the tokens inside it without braces. So the text is split
+ * at its tokens, each token is resolved alone, and only the literal pieces are escaped.
  */
-const LITERAL_INTERPOLATION = /\$\{(?!TfToken\[)/g;
-const LITERAL_DIRECTIVE = /%\{/g;
 
-/** `s` with its literal `${` and `%{` escaped for Terraform (token markers untouched). */
-export function escapeTemplateSequences(s: string): string {
-  if (!s.includes('{')) return s;
-  return s.replace(LITERAL_INTERPOLATION, '$$${').replace(LITERAL_DIRECTIVE, '%%{');
+/** A cdktf string token marker, kept by `split` as its own piece. */
+const TOKEN_PIECE = /(\$\{TfToken\[[a-zA-Z0-9:._-]+\]\})/;
+/** What Terraform would read in literal text: `${`, `%{`, or a `$` run right before an interpolation. */
+const NEEDS_ESCAPING = /\$\{(?!TfToken\[)|%\{|\$\$\{TfToken\[/;
+
+/** Literal text escaped for Terraform: `${` becomes `$${`, `%{` becomes `%%{`. */
+export function escapeTemplateSequences(text: string): string {
+  if (!text.includes('{')) return text;
+  return text.replace(/\$\{/g, '$$${').replace(/%\{/g, '%%{');
 }
 
 /**
- * Every string and key of plain data escaped as {@link escapeTemplateSequences}; returns the
- * input's own subtrees where nothing needed escaping.
+ * `text` (literal text with cdktf string tokens in it) as Terraform should receive it: each token
+ * replaced by `resolveToken(marker)` (its expression, `${...}`), the literal pieces escaped when
+ * `escape` is set, or kept as they are otherwise (for YAML and review). A `$` run right before a
+ * token is written `${"$"}`, since `$${` would escape the token's own interpolation.
  */
-export function escapeTemplateSequencesIn<T>(data: T): T {
-  return escape(data) as T;
+export function renderTemplateText(text: string, resolveToken: (marker: string) => unknown, escape: boolean): string {
+  const pieces = text.split(TOKEN_PIECE);
+  let out = '';
+  for (let i = 0; i < pieces.length; i++) {
+    if (i % 2 === 1) {
+      out += String(resolveToken(pieces[i]));
+      continue;
+    }
+    let literal = pieces[i];
+    if (escape) {
+      literal = escapeTemplateSequences(literal);
+      if (i + 1 < pieces.length) literal = literal.replace(/\$+$/, (run) => `\${"${run}"}`);
+    }
+    out += literal;
+  }
+  return out;
 }
 
-function escape(value: unknown): unknown {
-  if (typeof value === 'string') return escapeTemplateSequences(value);
-  if (Array.isArray(value)) {
-    let out: unknown[] | undefined;
-    value.forEach((x, i) => {
-      const e = escape(x);
-      if (e !== x && !out) out = value.slice(0, i);
-      if (out) out.push(e);
-    });
-    return out ?? value;
+/** Whether plain data holds text that reaches Terraform differently once escaped (strings and keys). */
+export function needsTemplateEscaping(value: unknown): boolean {
+  if (typeof value === 'string') return NEEDS_ESCAPING.test(value);
+  if (Array.isArray(value)) return value.some(needsTemplateEscaping);
+  if (value === null || typeof value !== 'object') return false;
+  for (const k in value) {
+    if (NEEDS_ESCAPING.test(k) || needsTemplateEscaping((value as Record<string, unknown>)[k])) return true;
   }
-  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj);
-  let out: Record<string, unknown> | undefined;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
-    const ek = escapeTemplateSequences(k);
-    const ev = escape(obj[k]);
-    if ((ek !== k || ev !== obj[k]) && !out) {
-      out = {};
-      for (let j = 0; j < i; j++) out[keys[j]] = obj[keys[j]];
-    }
-    if (out) out[ek] = ev;
-  }
-  return out ?? value;
+  return false;
 }

@@ -8,7 +8,8 @@ import { dump } from 'js-yaml';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { ObjectManifest } from './object-manifest';
 import { resolveData } from './resolve-data';
-import { escapeTemplateSequencesIn } from './terraform-literals';
+import { needsTemplateEscaping } from './terraform-literals';
+import { deepMerge } from 'cdktf/lib/util';
 import { groupBy } from './collections';
 import { invalid } from './errors';
 import { configureStateBackend, StateBackendProps } from './state-backend';
@@ -119,18 +120,21 @@ export class WorkloadsStack extends SynthOnceStack {
     return s;
   }
 
-  /** Every Kubernetes object of this stack, resolved (cdktf tokens still as tokens). */
+  /**
+   * Every Kubernetes object of this stack as cdk8s rendered it (cdktf tokens unresolved); fixed when
+   * the stack is prepared, rendered afresh before.
+   */
   public synthesizeObjects(): SynthesizedObject[] {
-    this.objects ??= this.chart.toJson() as SynthesizedObject[];
-    return this.objects;
+    return this.objects ?? (this.chart.toJson() as SynthesizedObject[]);
   }
 
   /**
-   * Every Kubernetes object of this stack with its cdktf tokens resolved (once the stack is prepared);
-   * what is applied and written to YAML is this plus the `manifest.` overrides of its ObjectManifest.
+   * Every Kubernetes object of this stack with its cdktf tokens resolved and its text as written, as
+   * the YAML shows it (without the overrides of its ObjectManifest). Kept once the stack is prepared.
    */
   public resolvedObjects(): SynthesizedObject[] {
-    this.resolved ??= resolveData(this, this.synthesizeObjects());
+    if (!this.isPrepared) return resolveData(this, this.synthesizeObjects(), false, 'keep');
+    this.resolved ??= resolveData(this, this.synthesizeObjects(), false, 'keep');
     return this.resolved;
   }
 
@@ -142,32 +146,36 @@ export class WorkloadsStack extends SynthOnceStack {
     if (!this.kubernetesProvider) {
       invalid(this, 'it is not connected to a cluster, so its manifests cannot be applied.', 'pass it as `workloads` to an MlCluster, or call connectTo().');
     }
+    this.objects ??= this.chart.toJson() as SynthesizedObject[];
     if (!this.node.tryFindChild('manifests')) this.emitManifests();
-    resolveData(this, this.synthesizeObjects(), true);
+    resolveData(this, this.objects, true, 'keep');
     super.prepareStack();
   }
 
   /**
-   * cdktf's rendering, plus the `manifest` attribute of every object (see {@link ObjectManifest}),
-   * its literal `${` and `%{` escaped for Terraform; once the stack is prepared, also writes the
-   * objects as applied (overrides included, unescaped) to YAML.
+   * cdktf's rendering, plus the `manifest` attribute of every object (see {@link ObjectManifest}):
+   * its text escaped for Terraform, the overrides merged in. Once the stack is prepared, also writes
+   * the objects to YAML as Kubernetes receives them.
    */
   protected render(): { [key: string]: any } {
     const tf = super.render();
+    if (!this.isPrepared) return tf; // the manifests are created when the stack is prepared
     const blocks: Record<string, Record<string, unknown>> = tf.resource?.kubernetes_manifest ?? {};
     const raw = this.synthesizeObjects();
     const objects = this.resolvedObjects();
+    const stackOverrides = (this as unknown as { rawOverrides?: any }).rawOverrides?.resource?.kubernetes_manifest ?? {};
     const applied = this.manifests.map((m, i) => {
-      // Terraform reads ${ and %{ in the object's text; escaped, the object reaches Kubernetes as written.
-      const escaped = escapeTemplateSequencesIn(raw[i]);
-      const forTerraform = escaped === raw[i] ? objects[i] : resolveData(this, escaped);
-      blocks[m.friendlyUniqueId] = {
-        manifest: m.applyOverrides(forTerraform, (value) => resolveData(this, escapeTemplateSequencesIn(value))),
-        ...blocks[m.friendlyUniqueId],
-      };
-      return m.applyOverrides(objects[i], (value) => resolveData(this, value));
+      const overrides = [m.manifestOverrides, stackOverrides[m.friendlyUniqueId]?.manifest].filter((o) => o !== undefined);
+      // With overrides, the object is merged as cdktf merges overrides, then resolved like the others.
+      const source = overrides.length > 0 ? deepMerge(structuredClone(raw[i]), ...overrides) as SynthesizedObject : raw[i];
+      const forYaml = source === raw[i] ? objects[i] : resolveData(this, source, false, 'keep');
+      const forTerraform = source === raw[i] && !needsTemplateEscaping(source) ? forYaml : resolveData(this, source, false, 'escape');
+      const { manifest: _partial, ...rest } = blocks[m.friendlyUniqueId];
+      blocks[m.friendlyUniqueId] = { manifest: forTerraform, ...rest };
+      m.setRenderedManifest(forTerraform);
+      return forYaml;
     });
-    if (this.isPrepared) this.writeYaml(applied);
+    this.writeYaml(applied);
     return tf;
   }
 

@@ -2,6 +2,8 @@ import { App, Aspects, Fn, Lazy, TerraformStack, Token } from 'cdktf';
 import { ObjectManifest } from '../../lib';
 import { resolve } from 'cdktf/lib/_tokens';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -43,6 +45,11 @@ describe('resolveData gives exactly what cdktf resolve gives', () => {
     const cyclic: any = { a: 1 };
     cyclic.self = cyclic;
     expect(() => resolveData(stack, cyclic)).toThrow(/circular reference/i);
+    // Map-token placeholders used as plain values: cdktf refuses them, and so does resolveData.
+    for (const bad of [Token.STRING_MAP_TOKEN_VALUE, Token.ANY_MAP_TOKEN_VALUE, Token.NUMBER_MAP_TOKEN_VALUE]) {
+      expect(() => resolve(stack, { bad })).toThrow();
+      expect(() => resolveData(stack, { bad })).toThrow();
+    }
   });
 
   test('returns the very objects that hold no token, and new ones where a token was resolved', () => {
@@ -190,7 +197,8 @@ describe('cdktf synth --hcl (SYNTH_HCL_OUTPUT=true)', () => {
       outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-mlops-hcl-'));
       const app = new App({ outdir });
       const { cluster, workloads } = testCluster(app);
-      new ApiObject(workloads.scopeFor(cluster), 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'kube-system' }, data: { k: 'v' } });
+      new ApiObject(workloads.scopeFor(cluster), 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'kube-system' }, data: { k: 'v', script: 'echo ${HOME}' } });
+      Aspects.of(workloads).add({ visit: (c) => { if (c instanceof ObjectManifest) c.addOverride('manifest.data.added', 'yes'); } });
       app.synth();
     } finally {
       if (saved === undefined) delete process.env.SYNTH_HCL_OUTPUT; else process.env.SYNTH_HCL_OUTPUT = saved;
@@ -200,7 +208,97 @@ describe('cdktf synth --hcl (SYNTH_HCL_OUTPUT=true)', () => {
   test('renders each object\'s manifest in HCL and still writes the YAML', () => {
     const hcl = fs.readFileSync(path.join(outdir, 'stacks/workloads/cdk.tf'), 'utf8');
     expect(hcl).toMatch(/resource "kubernetes_manifest" "configmap_kube-system_settings" \{\nmanifest = \{\napiVersion = "v1"\nkind = "ConfigMap"/);
+    // The object as in the JSON rendering: literal text escaped for Terraform, overrides merged.
+    expect(hcl).toContain('script = "echo $${HOME}"');
+    expect(hcl).toContain('added = "yes"');
     const yaml = Yaml.load(path.join(outdir, 'manifests/workloads/kube-system.k8s.yaml'));
-    expect(yaml.find((o) => o.kind === 'ConfigMap')).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'kube-system' }, data: { k: 'v' } });
+    expect(yaml.find((o) => o.kind === 'ConfigMap')).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'kube-system' }, data: { k: 'v', script: 'echo ${HOME}', added: 'yes' } });
+  });
+});
+
+describe('Kubernetes object text with tokens inside literal ${...}', () => {
+  const s = synthesize((app) => {
+    const { cluster, workloads } = testCluster(app);
+    new ApiObject(workloads.scopeFor(cluster), 'cm', {
+      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'text', namespace: 'kube-system' },
+      data: {
+        defaulted: `\${CLUSTER:-${cluster.cluster.name}}`,
+        dollar: `price $${Fn.upper('x')}`,
+      },
+    });
+  });
+
+  test('each token becomes its expression, the literal ${ around it is escaped', () => {
+    const data = resource(s.stacks.workloads, 'kubernetes_manifest', 'configmap_kube-system_text').manifest.data;
+    expect(data.defaulted).toMatch(/^\$\$\{CLUSTER:-\$\{data\.terraform_remote_state\.[^}]+\}\}$/);
+    // A literal $ right before an interpolation would make it an escape ($${): written ${"$"}.
+    expect(data.dollar).toBe('price ${"$"}${upper("x")}');
+    expect(danglingReferences(s)).toEqual([]);
+  });
+
+  test('the YAML shows the text as Kubernetes receives it', () => {
+    const yaml = Yaml.load(path.join(s.outdir, 'manifests/workloads/kube-system.k8s.yaml')).find((o) => o.metadata.name === 'text');
+    expect(yaml.data.defaulted).toMatch(/^\$\{CLUSTER:-\$\{data\.terraform_remote_state\.[^}]+\}\}$/);
+    expect(yaml.data.dollar).toBe('price $${upper("x")}');
+  });
+});
+
+describe('overrides on a manifest: from the stack, and as cdktf merges them', () => {
+  let outdir = '';
+  const s = synthesize((app) => {
+    outdir = app.outdir;
+    const { cluster, workloads } = testCluster(app);
+    new ApiObject(workloads.scopeFor(cluster), 'd', {
+      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ov', namespace: 'kube-system', labels: { a: '1' } }, data: { k: 'v', other: 'o' },
+    });
+    workloads.addOverride('resource.kubernetes_manifest.configmap_kube-system_ov.manifest.data.k', 'v2');
+    Aspects.of(workloads).add({
+      visit: (c) => {
+        if (c instanceof ObjectManifest && c.friendlyUniqueId === 'configmap_kube-system_ov') c.addOverride('manifest.metadata.labels', { b: '2' });
+      },
+    });
+  });
+
+  test('a stack-level override under manifest is merged into the object, in the JSON and the YAML', () => {
+    const cm = object(s, 'ConfigMap', 'ov', 'kube-system');
+    expect(cm).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ov', namespace: 'kube-system', labels: { a: '1', b: '2' } }, data: { k: 'v2', other: 'o' } });
+    const yaml = Yaml.load(path.join(outdir, 'manifests/workloads/kube-system.k8s.yaml')).find((o) => o.metadata.name === 'ov');
+    expect(yaml).toEqual(cm);
+  });
+
+  test('ObjectManifest.addOverride merges as on any cdktf resource: objects merge, arrays append, undefined deletes', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-mlops-parity-')) });
+    const stack = new TerraformStack(app, 'stock');
+    new KubernetesProvider(stack, 'kubernetes', {});
+    const object = () => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'ns', labels: { a: '1' } }, spec: { template: { spec: { tolerations: [{ key: 'old', operator: 'Exists' }], containers: [{ name: 'c', image: 'i' }] } } } });
+    const { cluster, workloads } = testCluster(app);
+    new ApiObject(workloads.scopeFor(cluster), 'd', object());
+    const overrides: Array<[string, unknown]> = [
+      ['manifest.metadata.labels', { b: '2' }],
+      ['manifest.spec.template.spec.tolerations', [{ key: 'new', operator: 'Exists' }]],
+      ['manifest.metadata.labels.a', undefined],
+      ['manifest.spec.template.spec.containers.name', undefined],
+    ];
+    const stock = new Manifest(stack, 'stock', { manifest: object() });
+    for (const [p, v] of overrides) stock.addOverride(p, v);
+    Aspects.of(workloads).add({ visit: (c) => { if (c instanceof ObjectManifest) for (const [p, v] of overrides) c.addOverride(p, v); } });
+    app.synth();
+    const read = (st: string, type: string, id: string) => JSON.parse(fs.readFileSync(path.join(app.outdir, 'stacks', st, 'cdk.tf.json'), 'utf8')).resource[type][id];
+    expect(read('workloads', 'kubernetes_manifest', 'deployment_ns_d').manifest).toEqual(read('stock', 'kubernetes_manifest', 'stock').manifest);
+  });
+});
+
+describe('the workloads stack rendered before the synth', () => {
+  test('keeps nothing: the synth still registers cross-stack references and sees objects added later', () => {
+    const s = synthesize((app) => {
+      const { cluster, workloads } = testCluster(app);
+      const scope = workloads.scopeFor(cluster);
+      new ApiObject(scope, 'a', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'early', namespace: 'kube-system' }, data: { cluster: cluster.cluster.name } });
+      workloads.toTerraform();
+      new ApiObject(scope, 'b', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'later', namespace: 'kube-system' } });
+    });
+    expect(object(s, 'ConfigMap', 'early', 'kube-system').data.cluster).toMatch(/^\$\{data\.terraform_remote_state\./);
+    expect(object(s, 'ConfigMap', 'later', 'kube-system')).toBeDefined();
+    expect(danglingReferences(s)).toEqual([]);
   });
 });

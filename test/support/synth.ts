@@ -147,8 +147,9 @@ export function unescapeTemplates(v: unknown): unknown {
 }
 
 // How the expressions cdktf renders begin: a reference (resource type with an underscore, data.,
-// var., local., module. and Terraform's own names) or a function call.
-const EXPRESSION_HEAD = /^\s*(?:(?:data|var|local|module|terraform|each|count|self|path)\.|[a-z][a-z0-9]*_[a-z0-9_]+\.|[a-z][a-z0-9_]*\()/;
+// var., local., module. and Terraform's own names), a function call, a string literal, a tuple or
+// object (for-expressions), parentheses, or an operator (! and -).
+const EXPRESSION_HEAD = /^\s*(?:(?:data|var|local|module|terraform|each|count|self|path)\.|[a-z][a-z0-9]*_[a-z0-9_]+\.|[a-z][a-z0-9_]*\(|["[{(!-])/;
 
 /**
  * The `${...}` a string holds that are not expressions cdktf renders (`${HOME}`, `${1}`, `${f.name}`)

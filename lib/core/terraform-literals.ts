@@ -55,3 +55,32 @@ export function needsTemplateEscaping(value: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Terraform's reading of escaped text in plain data: `$${` is `${` and `%%{` is `%{` (for reading a
+ * synthesized object as Kubernetes receives it). Returns the input's own subtrees where nothing changed.
+ */
+export function unescapeTemplateSequences<T>(value: T): T {
+  if (typeof value === 'string') {
+    return (value.includes('{') ? value.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{') : value) as T;
+  }
+  if (Array.isArray(value)) {
+    const out = value.map(unescapeTemplateSequences);
+    return (out.some((x, i) => x !== value[i]) ? out : value) as T;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  let out: Record<string, unknown> | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const uk = unescapeTemplateSequences(k);
+    const uv = unescapeTemplateSequences(obj[k]);
+    if ((uk !== k || uv !== obj[k]) && !out) {
+      out = {};
+      for (let j = 0; j < i; j++) out[keys[j]] = obj[keys[j]];
+    }
+    if (out) out[uk] = uv;
+  }
+  return (out ?? value) as T;
+}

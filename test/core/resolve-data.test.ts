@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, Yaml } from 'cdk8s';
 import { resolveData } from '../../lib/core/resolve-data';
+import { unescapeTemplateSequences } from '../../lib/core/terraform-literals';
 import { tokenStackTracesEnabled } from '../../lib/core/token-stack-traces';
 import { testCluster, testStack } from '../support/fixtures';
 import { createReferencePlatform } from '../../examples/enterprise-platform/platform';
@@ -300,5 +301,16 @@ describe('the workloads stack rendered before the synth', () => {
     expect(object(s, 'ConfigMap', 'early', 'kube-system').data.cluster).toMatch(/^\$\{data\.terraform_remote_state\./);
     expect(object(s, 'ConfigMap', 'later', 'kube-system')).toBeDefined();
     expect(danglingReferences(s)).toEqual([]);
+  });
+});
+
+describe('unescapeTemplateSequences (reading a synthesized object as Kubernetes receives it)', () => {
+  test('turns $${ into ${ and %%{ into %{, in strings and keys, and keeps untouched subtrees', () => {
+    const untouched = { a: ['x'] };
+    const data = { script: 'echo $${HOME} %%{x} $$${y} ${data.x.y}', ['$${k}']: 'v', untouched };
+    const out = unescapeTemplateSequences(data);
+    expect(out).toEqual({ script: 'echo ${HOME} %{x} $${y} ${data.x.y}', ['${k}']: 'v', untouched });
+    expect(out.untouched).toBe(untouched);
+    expect(unescapeTemplateSequences(untouched)).toBe(untouched);
   });
 });

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { App } from 'cdktf';
 import { DataLake } from '../../lib/data/data-lake';
 import { DriftMonitor, DriftMonitorProps } from '../../lib/monitoring/drift-monitor';
+import { modelOfOutdir } from '../../lib/governance/policy/model';
 import { allObjects, danglingReferences, object, policy, resource, resources, schemaViolations, synthesize, Synthesized } from '../support/synth';
 import { testCluster } from '../support/fixtures';
 
@@ -63,6 +64,9 @@ describe('DriftMonitor', () => {
     // Byte for byte the shipped script: its template literals (${...}) are escaped for Terraform in the JSON.
     expect(cm.data['drift-job.js']).toBe(fs.readFileSync(path.join(__dirname, '../../lib/monitoring/drift/drift-job.js'), 'utf8'));
     expect(JSON.stringify(resources(s.stacks.workloads, 'kubernetes_manifest'))).toContain('$${');
+    // The policy pack and the reviewer read it as Kubernetes receives it.
+    const reviewed = modelOfOutdir(s.outdir).objects.find((o) => o.object.kind === 'ConfigMap' && o.object.metadata.name === 'drift-churn')!;
+    expect(reviewed.object.data['drift-job.js']).toBe(cm.data['drift-job.js']);
     const config = JSON.parse(cm.data['config.json']);
     expect(config.features).toEqual([
       { name: 'tenure_months', type: 'numeric', psiThreshold: 0.2, ksThreshold: 0.1 },

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { unescapeTemplateSequences } from '../../core/terraform-literals';
 
 /** How serious a finding is; `error` fails the synth, the others are reported. */
 export type Severity = 'error' | 'warning' | 'info';
@@ -88,7 +89,8 @@ export function modelOfStack(stack: string, json: Record<string, any>): { resour
       const p: string = meta?.metadata?.path ?? address;
       resources.push({ stack, type, name, address, path: p, values, references: referencesOf(values) });
       if (type === 'kubernetes_manifest' && values.manifest && typeof values.manifest === 'object') {
-        objects.push({ stack, address, path: p, object: values.manifest });
+        // As Kubernetes receives it: Terraform reads the escapes $${ and %%{ as ${ and %{.
+        objects.push({ stack, address, path: p, object: unescapeTemplateSequences(values.manifest) });
       }
     }
   }

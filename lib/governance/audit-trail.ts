@@ -8,6 +8,10 @@ import { SecureBucket } from '../security/secure-bucket';
 import { EncryptedLogGroup } from '../security/encrypted-log-group';
 import { PlatformRole } from '../security/platform-role';
 
+
+/** The key prefixes the two trails write under in the audit bucket. */
+const TRAIL_PREFIX = { management: 'management', dataAccess: 'data-access' } as const;
+
 /** A bucket whose object-level (data) events are recorded: a SecureBucket or a bucket ARN. */
 export type AuditedBucket = SecureBucket | string;
 
@@ -62,11 +66,17 @@ export class AuditTrail extends Construct {
     this.key = KeyRing.of(this).key('audit');
     this.key.allowInKeyPolicy({
       principal: { Service: 'cloudtrail.amazonaws.com' },
-      actions: ['kms:GenerateDataKey*', 'kms:DescribeKey'],
+      actions: ['kms:GenerateDataKey*'],
       conditions: {
         StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${stack.partition}:cloudtrail:*:${stack.accountId}:trail/*` },
         StringEquals: { 'aws:SourceArn': trailArns },
       },
+    });
+    // DescribeKey requests carry no encryption context: a separate grant, scoped to the trails.
+    this.key.allowInKeyPolicy({
+      principal: { Service: 'cloudtrail.amazonaws.com' },
+      actions: ['kms:DescribeKey'],
+      conditions: { StringEquals: { 'aws:SourceArn': trailArns } },
     });
     this.bucket = new SecureBucket(this, 'bucket', {
       bucketName: stack.naming.name(this, 's3-bucket', 'audit-logs'),
@@ -77,10 +87,13 @@ export class AuditTrail extends Construct {
       dataClassification: 'restricted',
     });
     this.bucket.addToPolicy({ sid: 'CloudTrailAclCheck', principal: { Service: 'cloudtrail.amazonaws.com' }, actions: ['s3:GetBucketAcl'], keyPattern: '', conditions: { StringEquals: { 'aws:SourceArn': trailArns } } });
-    this.bucket.addToPolicy({
-      sid: 'CloudTrailWrite', principal: { Service: 'cloudtrail.amazonaws.com' }, actions: ['s3:PutObject'], keyPattern: `AWSLogs/${stack.accountId}/*`,
-      conditions: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': trailArns } },
-    });
+    // Each trail writes under its key prefix: <prefix>/AWSLogs/<account>/...
+    for (const [sid, prefix, arn] of [['CloudTrailWriteManagement', TRAIL_PREFIX.management, trailArns[0]], ['CloudTrailWriteDataAccess', TRAIL_PREFIX.dataAccess, trailArns[1]]]) {
+      this.bucket.addToPolicy({
+        sid, principal: { Service: 'cloudtrail.amazonaws.com' }, actions: ['s3:PutObject'], keyPattern: `${prefix}/AWSLogs/${stack.accountId}/*`,
+        conditions: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': arn } },
+      });
+    }
 
     this.logGroup = new EncryptedLogGroup(this, 'log_group', { name: `/aws/cloudtrail/${trailName}` });
     this.deliveryRole = new PlatformRole(this, 'delivery_role', {
@@ -96,9 +109,9 @@ export class AuditTrail extends Construct {
     const writes = [...models, ...features, ...lake];
     const selectors: CloudtrailAdvancedEventSelector[] = [{ name: 'management-events', fieldSelector: [{ field: 'eventCategory', equalTo: ['Management'] }] }];
     if (writes.length) selectors.push(s3Selector('s3-writes-models-features-lake', false, writes));
-    this.trail = this.createTrail('trail', trailName, selectors, 'management');
+    this.trail = this.createTrail('trail', trailName, selectors, TRAIL_PREFIX.management);
     if (models.length + features.length > 0) {
-      this.dataAccessTrail = this.createTrail('data_access_trail', accessName, [s3Selector('s3-reads-models-features', true, [...models, ...features])], 'data-access');
+      this.dataAccessTrail = this.createTrail('data_access_trail', accessName, [s3Selector('s3-reads-models-features', true, [...models, ...features])], TRAIL_PREFIX.dataAccess);
     }
   }
 

@@ -153,6 +153,19 @@ describe('MlCluster (defaults)', () => {
     expect(all.filter((a: string) => /^ec2:(Run|Terminate)/.test(a))).toEqual([]);
   });
 
+  test('the load balancer controller\'s actions name resources they apply to (IAM ignores the others)', () => {
+    const doc = policy(resource(p, 'aws_iam_role_policy', 'cluster_load_balancer_controller_identity_role_policy').policy);
+    const withAction = (a: string) => doc.Statement.filter((st: any) => [].concat(st.Action).includes(a as never));
+    // ModifyListenerAttributes applies to listener ARNs only.
+    const listener = withAction('elasticloadbalancing:ModifyListenerAttributes');
+    expect(listener).toHaveLength(1);
+    expect([].concat(listener[0].Resource).some((r: string) => /:listener\/app\//.test(r))).toBe(true);
+    // SetWebAcl supports no resource-level permissions; the WAFv2 calls take the ACL and the load balancer.
+    expect(withAction('elasticloadbalancing:SetWebAcl').map((st: any) => st.Resource)).toEqual(['*']);
+    const waf = withAction('wafv2:AssociateWebACL')[0];
+    expect([].concat(waf.Resource)).toEqual([expect.stringMatching(/:wafv2:eu-west-1:[^:]+:regional\/webacl\/\*\/\*$/), expect.stringMatching(/:loadbalancer\/app\/\*\/\*$/)]);
+  });
+
   test('the load balancer controller may tag load balancers only as it creates them with the cluster tag', () => {
     const doc = policy(resource(p, 'aws_iam_role_policy', 'cluster_load_balancer_controller_identity_role_policy').policy);
     const st = doc.Statement.find((x: any) => x.Sid === 'TagLoadBalancersOnCreate');

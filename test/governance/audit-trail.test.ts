@@ -62,14 +62,26 @@ describe('AuditTrail', () => {
     const arns = ['arn:${data.aws_partition.partition.partition}:cloudtrail:eu-west-1:${data.aws_caller_identity.caller_identity.account_id}:trail/acme-dev-audit',
       'arn:${data.aws_partition.partition.partition}:cloudtrail:eu-west-1:${data.aws_caller_identity.caller_identity.account_id}:trail/acme-dev-data-access'];
     expect(st.find((x) => x.Sid === 'CloudTrailAclCheck')).toEqual({ Sid: 'CloudTrailAclCheck', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:GetBucketAcl', Resource: '${aws_s3_bucket.audit_bucket_bucket.arn}', Condition: { StringEquals: { 'aws:SourceArn': arns } } });
-    expect(st.find((x) => x.Sid === 'CloudTrailWrite')).toEqual({ Sid: 'CloudTrailWrite', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:PutObject',
-      Resource: '${aws_s3_bucket.audit_bucket_bucket.arn}/AWSLogs/${data.aws_caller_identity.caller_identity.account_id}/*',
-      Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': arns } } });
+    // Each trail may write only under its own key prefix, which is where CloudTrail writes (<prefix>/AWSLogs/<account>/).
+    const trails = Object.values<any>(resources(p, 'aws_cloudtrail'));
+    expect(trails.map((t) => t.s3_key_prefix).sort()).toEqual(['data-access', 'management']);
+    for (const t of trails) {
+      const arn = arns.find((a) => a.endsWith(`trail/${t.name}`));
+      const write = st.find((x) => x.Action === 's3:PutObject' && x.Condition.StringEquals['aws:SourceArn'] === arn);
+      expect(write).toEqual({ Sid: expect.stringMatching(/^CloudTrailWrite/), Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:PutObject',
+        Resource: `\${aws_s3_bucket.audit_bucket_bucket.arn}/${t.s3_key_prefix}/AWSLogs/\${data.aws_caller_identity.caller_identity.account_id}/*`,
+        Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': arn } } });
+    }
   });
-  test('audit key admits CloudTrail scoped by encryption context and trail ARN', () => {
+  test('audit key admits CloudTrail scoped by encryption context and trail ARN; DescribeKey (no encryption context) by trail ARN only', () => {
     const st = policy(resource(p, 'aws_kms_key', 'keys_audit_key').policy).Statement;
-    expect(st[1]).toMatchObject({ Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: ['kms:GenerateDataKey*', 'kms:DescribeKey'],
+    const cloudtrail = st.filter((x) => x.Principal?.Service === 'cloudtrail.amazonaws.com');
+    expect(cloudtrail).toHaveLength(2);
+    expect(cloudtrail[0]).toMatchObject({ Action: ['kms:GenerateDataKey*'],
       Condition: { StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': 'arn:${data.aws_partition.partition.partition}:cloudtrail:*:${data.aws_caller_identity.caller_identity.account_id}:trail/*' } } });
+    expect(cloudtrail[1]).toMatchObject({ Action: ['kms:DescribeKey'] });
+    expect(Object.keys(cloudtrail[1].Condition)).toEqual(['StringEquals']);
+    expect(Object.keys(cloudtrail[1].Condition.StringEquals)).toEqual(['aws:SourceArn']);
   });
   test('delivery role may only write streams of its log group', () => {
     const st = policy(resource(p, 'aws_iam_role_policy', 'audit_delivery_role_policy').policy).Statement;

@@ -41,6 +41,7 @@ const RDS = ['aws_db_instance', 'aws_rds_cluster'];
 export const NO_RESOURCE_LEVEL_WRITES = new Set([
   'logs:CreateLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:PutResourcePolicy',
   'xray:PutTraceSegments', 'xray:PutTelemetryRecords',
+  'elasticloadbalancing:SetWebAcl',
 ]);
 const READ_PREFIXES = ['Describe', 'List', 'Get', 'BatchGet', 'Head', 'Query', 'Scan', 'Search', 'Select', 'Lookup', 'Validate', 'Check'];
 

@@ -173,6 +173,8 @@ export class ModelMonitoring extends Construct {
         selector: { matchLabels: svc.labels },
         namespaceSelector: { matchNames: [svc.namespace] },
         endpoints: [{ port: svc.portName ?? 'http', path: metricsPath, interval: '30s', scheme: 'http' }],
+        // Argo Rollouts' analysis selects the new pods by this label (series label rollouts_pod_template_hash).
+        podTargetLabels: ['rollouts-pod-template-hash'],
       },
     });
     // Model namespaces deny ingress by default: admit Prometheus on the metrics port, nothing else.
@@ -237,7 +239,9 @@ export class ModelMonitoring extends Construct {
     const t = this.thresholds;
     const m = this.service.modelName;
     const ns = this.service.namespace;
-    const podRe = `${this.service.serviceName}-.*`;
+    // The workload's own pods only (<name>-<replicaset hash>-<suffix>): a bare prefix would also match
+    // another workload whose name starts the same (fraud-explainer-…) and CronJob pods (fraud-nightly-…).
+    const podRe = `${this.service.serviceName}-[a-z0-9]+-[a-z0-9]+`;
     const hist = `${this.prom.latencyHistogram}_bucket`;
     const quantile = (q: number) => `histogram_quantile(${q}, sum by (le) (rate(${hist}${this.selector()}[5m])))`;
     const forDuration = `${t.evaluationPeriods}m`;

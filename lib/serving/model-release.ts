@@ -83,7 +83,9 @@ export class ModelRelease extends Construct {
       interval: '1m',
       count: pause,
       failureLimit,
-      successCondition: `len(result) == 0 || result[0] >= ${minSuccess}`,
+      // No series (no traffic yet, or the label missing) is neither: Argo reports it inconclusive and pauses.
+      successCondition: `len(result) > 0 && result[0] >= ${minSuccess}`,
+      failureCondition: `len(result) > 0 && result[0] < ${minSuccess}`,
       provider: { prometheus: { address: props.prometheusAddress, query: `sum(rate(${requests}{${sel},code!~"5.."}[2m])) / sum(rate(${requests}{${sel}}[2m]))` } },
     }];
     if (props.maxP95LatencyMs !== undefined) {
@@ -92,7 +94,8 @@ export class ModelRelease extends Construct {
         interval: '1m',
         count: pause,
         failureLimit,
-        successCondition: `len(result) == 0 || result[0] <= ${props.maxP95LatencyMs / 1000}`,
+        successCondition: `len(result) > 0 && result[0] <= ${props.maxP95LatencyMs / 1000}`,
+        failureCondition: `len(result) > 0 && result[0] > ${props.maxP95LatencyMs / 1000}`,
         provider: { prometheus: { address: props.prometheusAddress, query: `histogram_quantile(0.95, sum by (le) (rate(${latency}_bucket{${sel}}[2m])))` } },
       });
     }

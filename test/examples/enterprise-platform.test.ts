@@ -58,6 +58,17 @@ describe('the reference platform (examples/enterprise-platform)', () => {
     for (const o of written) expect(o).toEqual(byKey.get(key(o)));
   });
 
+  test('every release analysis can see the new pods: its model is scraped with the pod-template-hash label', () => {
+    const templates = allObjects(s).filter((o) => o.kind === 'AnalysisTemplate');
+    expect(templates.length).toBeGreaterThan(0);
+    for (const t of templates) {
+      const model = t.metadata.name.replace(/-release-health$/, '');
+      const sm = allObjects(s).find((o) => o.kind === 'ServiceMonitor' && o.metadata.name === model && o.metadata.namespace === t.metadata.namespace);
+      expect(sm?.spec.podTargetLabels).toEqual(['rollouts-pod-template-hash']);
+      for (const m of t.spec.metrics) expect(m.provider.prometheus.query).toContain('rollouts_pod_template_hash="{{args.new-hash}}"');
+    }
+  });
+
   test('every namespace enforces the restricted Pod Security Standard and denies traffic by default', () => {
     const namespaces = allObjects(s).filter((o) => o.kind === 'Namespace');
     expect(namespaces.length).toBeGreaterThan(0);

@@ -117,6 +117,7 @@ describe('Observability', () => {
       selector: { matchLabels: { 'app.kubernetes.io/name': 'churn', 'app.kubernetes.io/instance': 'models-churn' } },
       namespaceSelector: { matchNames: ['models'] },
       endpoints: [{ port: 'http', path: '/metrics', interval: '30s', scheme: 'http' }],
+      podTargetLabels: ['rollouts-pod-template-hash'],
     });
   });
 
@@ -133,14 +134,14 @@ describe('Observability', () => {
     expect(rules[0].expr).toBe('histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="models",service="churn"}[5m]))) > 0.3');
     expect(rules[1].expr).toBe('histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="models",service="churn"}[5m]))) > 0.8');
     expect(rules[2].expr).toBe('sum(rate(http_requests_total{namespace="models",service="churn",code=~"5.."}[5m])) / sum(rate(http_requests_total{namespace="models",service="churn"}[5m])) > 0.02');
-    expect(rules[3].expr).toContain('kube_pod_container_resource_limits{namespace="models",pod=~"churn-.*",resource="cpu"}) > 0.8');
+    expect(rules[3].expr).toContain('kube_pod_container_resource_limits{namespace="models",pod=~"churn-[a-z0-9]+-[a-z0-9]+",resource="cpu"}) > 0.8');
     expect(rules[0]).toMatchObject({ for: '5m', labels: { severity: 'warning', model: 'churn' } });
   });
 
   test('GPU models get DCGM utilisation and memory rules, with their own histogram name', () => {
     const rules = object(s, 'PrometheusRule', 'llm', 'models').spec.groups[0].rules;
     expect(rules.map((r: any) => r.alert)).toContain('ModelGpuUtilizationHigh');
-    expect(rules.find((r: any) => r.alert === 'ModelGpuUtilizationHigh').expr).toBe('avg(DCGM_FI_DEV_GPU_UTIL{namespace="models",pod=~"llm-.*"}) > 95');
+    expect(rules.find((r: any) => r.alert === 'ModelGpuUtilizationHigh').expr).toBe('avg(DCGM_FI_DEV_GPU_UTIL{namespace="models",pod=~"llm-[a-z0-9]+-[a-z0-9]+"}) > 95');
     expect(rules.find((r: any) => r.alert === 'ModelGpuMemoryHigh').expr).toContain('DCGM_FI_DEV_FB_FREE');
     expect(rules[0].expr).toContain('vllm:e2e_request_latency_seconds_bucket{');
     const cpuRules = object(s, 'PrometheusRule', 'churn', 'models').spec.groups[0].rules;

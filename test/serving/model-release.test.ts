@@ -47,10 +47,11 @@ describe('ModelService releases (Argo Rollouts)', () => {
   test('the analysis aborts (rolls back) on a low success rate or a high p95 latency of the new version', () => {
     const t = object(s, 'AnalysisTemplate', 'churn-release-health', 'serving');
     const [success, latency] = t.spec.metrics;
-    expect(success).toMatchObject({ name: 'success-rate', failureLimit: 2, successCondition: 'len(result) == 0 || result[0] >= 0.99' });
+    // No series is neither success nor failure: Argo reports it inconclusive and pauses (it used to count as success).
+    expect(success).toMatchObject({ name: 'success-rate', failureLimit: 2, successCondition: 'len(result) > 0 && result[0] >= 0.99', failureCondition: 'len(result) > 0 && result[0] < 0.99' });
     expect(success.provider.prometheus.address).toBe(PROM);
     expect(success.provider.prometheus.query).toContain('rollouts_pod_template_hash="{{args.new-hash}}"');
-    expect(latency).toMatchObject({ name: 'p95-latency', successCondition: 'len(result) == 0 || result[0] <= 0.25' });
+    expect(latency).toMatchObject({ name: 'p95-latency', successCondition: 'len(result) > 0 && result[0] <= 0.25', failureCondition: 'len(result) > 0 && result[0] > 0.25' });
   });
 
   test('the HPA scales the Rollout', () => {

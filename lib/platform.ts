@@ -396,9 +396,10 @@ export class MlopsPlatform extends Construct {
     const id = `retraining_${rp.name.replace(/-/g, '_')}`;
     if (engine === 'queue') {
       const keda = this.keda ?? (this.keda = new Keda(this.cluster, 'keda', { cluster: this.cluster }));
-      const { alarmTopicArn: _topic, scheduleTimeZone: _tz, contentTypes: _ct, responseTypes: _rt, ...job } = rest;
+      const { alarmTopicArn, scheduleTimeZone: _tz, contentTypes: _ct, responseTypes: _rt, ...job } = rest;
       this.retrainingPipelines[rp.name] = new QueuedRetraining(this.platformStack, id, {
         ...job,
+        alarmTopicArn: alarmTopicArn ?? this.alertTopic.topicArn,
         driftAlarmArns,
         team,
         pool,

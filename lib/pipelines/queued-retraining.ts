@@ -3,6 +3,7 @@ import { ApiObject } from 'cdk8s';
 import * as k8s from '../core/k8s';
 import { Lazy } from 'cdktf';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
@@ -33,7 +34,15 @@ export interface QueuedRetrainingProps extends GpuJobProps {
   readonly driftAlarmArns?: string[];
   /** The KEDA operator identity that reads the queue length. */
   readonly scaler: IGrantable;
+  /** SNS topic notified when a request lands in the dead-letter queue (three failed runs). */
+  readonly alarmTopicArn: string;
 }
+
+/**
+ * The longest run: SQS hides a taken request for at most 12 hours, less 10 minutes for taking it and
+ * registering the candidate. A longer run would see its request reappear and be started again.
+ */
+export const QUEUED_RUN_MAX_SECONDS = 43200 - 600;
 
 /**
  * Retraining that works on a private cluster: triggers (a schedule and drift alarms, through
@@ -46,6 +55,8 @@ export interface QueuedRetrainingProps extends GpuJobProps {
 export class QueuedRetraining extends GpuJob {
   public readonly queue: SqsQueue;
   public readonly deadLetterQueue: SqsQueue;
+  /** Fires when a request is in the dead-letter queue. */
+  public readonly deadLetterAlarm: CloudwatchMetricAlarm;
   public readonly scaledJob: ApiObject;
   public readonly triggerAuthentication: ApiObject;
   public readonly rules: CloudwatchEventRule[] = [];
@@ -53,9 +64,14 @@ export class QueuedRetraining extends GpuJob {
   private readonly retrainProps: QueuedRetrainingProps;
 
   constructor(scope: Construct, id: string, props: QueuedRetrainingProps) {
-    super(scope, id, props);
+    super(scope, id, { ...props, activeDeadlineSeconds: props.activeDeadlineSeconds ?? QUEUED_RUN_MAX_SECONDS });
     this.retrainProps = props;
     const stack = MlopsStack.of(this);
+    if (props.activeDeadlineSeconds !== undefined && props.activeDeadlineSeconds > QUEUED_RUN_MAX_SECONDS) {
+      invalid(this, `activeDeadlineSeconds ${props.activeDeadlineSeconds} is longer than SQS keeps a taken request hidden (12 h, less 10 min to take it and register the model), so the request would reappear and start a second run.`,
+        `use at most ${QUEUED_RUN_MAX_SECONDS}, or engine 'step-functions' for longer runs.`);
+    }
+    if (!props.alarmTopicArn) invalid(this, 'no alarmTopicArn: a request that failed three times would sit in the dead-letter queue unseen.', 'pass the platform alert topic ARN.');
     if (!props.schedule && (props.driftAlarmArns ?? []).length === 0) {
       invalid(this, 'the retraining has no trigger: neither a schedule nor drift alarms.', 'set schedule (e.g. "cron(0 3 ? * MON *)") and/or driftAlarmArns.');
     }
@@ -69,7 +85,7 @@ export class QueuedRetraining extends GpuJob {
       actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
       conditions: { StringEquals: { 'aws:SourceAccount': stack.accountId } },
     });
-    const deadline = props.activeDeadlineSeconds ?? 86400;
+    const deadline = props.activeDeadlineSeconds ?? QUEUED_RUN_MAX_SECONDS;
     this.deadLetterQueue = new SqsQueue(this, 'dead_letter_queue', {
       name: stack.naming.name(this, 'sqs-queue', 'retrain', this.name, 'dlq'),
       kmsMasterKeyId: key.keyArn,
@@ -78,9 +94,24 @@ export class QueuedRetraining extends GpuJob {
     this.queue = new SqsQueue(this, 'queue', {
       name: stack.naming.name(this, 'sqs-queue', 'retrain', this.name),
       kmsMasterKeyId: key.keyArn,
-      visibilityTimeoutSeconds: Math.min(deadline + 600, 43200),
+      visibilityTimeoutSeconds: deadline + 600,
       messageRetentionSeconds: 345600,
       redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount: 3 }),
+    });
+    this.deadLetterAlarm = new CloudwatchMetricAlarm(this, 'dead_letter_alarm', {
+      alarmName: stack.naming.name(this, 'alarm', 'retrain', this.name, 'dead-letter'),
+      alarmDescription: `Retraining of ${this.name}: a request failed three times and is in the dead-letter queue`,
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: this.deadLetterQueue.name },
+      statistic: 'Maximum',
+      period: 300,
+      evaluationPeriods: 1,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      threshold: 1,
+      treatMissingData: 'notBreaching',
+      alarmActions: [props.alarmTopicArn],
+      okActions: [props.alarmTopicArn],
     });
 
     if (props.schedule) {

@@ -8,6 +8,7 @@ import { allObjects, danglingReferences, object, policy, resource, resources, sc
 import { testCluster } from '../support/fixtures';
 
 const DRIFT = 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:acme-dev-fraud-data-drift';
+const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:acme-dev-alerts';
 
 function build(app: App, overrides: Partial<QueuedRetrainingProps> = {}) {
   const { stack, cluster } = testCluster(app);
@@ -20,7 +21,7 @@ function build(app: App, overrides: Partial<QueuedRetrainingProps> = {}) {
     team, name: 'fraud-retrain', image: 'acme/fraud-train:1.4.0', command: ['python', '-m', 'fraud.train'], gpus: 1,
     checkpoints: { bucket, prefix: 'checkpoints/fraud/' }, models: { bucket, prefix: 'models/' },
     modelPackageGroupName: 'acme-dev-fraud', inferenceImage: 'acme/fraud-serve:1.4.0',
-    schedule: 'cron(0 3 ? * MON *)', driftAlarmArns: [DRIFT], scaler: keda.identity!,
+    schedule: 'cron(0 3 ? * MON *)', driftAlarmArns: [DRIFT], scaler: keda.identity!, alarmTopicArn: TOPIC,
     ...overrides,
   });
 }
@@ -48,6 +49,19 @@ describe('QueuedRetraining (private clusters)', () => {
     for (const t of Object.values<any>(resources(p, 'aws_cloudwatch_event_target'))) expect(t.arn).toBe('${aws_sqs_queue.retrain_queue.arn}');
     const qp = policy(resource(p, 'aws_sqs_queue_policy', 'retrain_queue_policy').policy);
     expect(qp.Statement[0].Condition.ArnEquals['aws:SourceArn']).toEqual(['${aws_cloudwatch_event_rule.retrain_schedule_rule.arn}', '${aws_cloudwatch_event_rule.retrain_drift_rule.arn}']);
+  });
+
+  test('a run ends before its request reappears, and a request that failed three times raises an alarm', () => {
+    // SQS hides a taken request for at most 12 h: the run's deadline leaves 10 min for taking and registering.
+    const q = resource(p, 'aws_sqs_queue', 'retrain_queue');
+    expect(q.visibility_timeout_seconds).toBe(43200);
+    const sj = object(s, 'ScaledJob', 'fraud-retrain', 'fraud');
+    expect(sj.spec.jobTargetRef.activeDeadlineSeconds).toBe(42600);
+    const alarm = resource(p, 'aws_cloudwatch_metric_alarm', 'retrain_dead_letter_alarm');
+    expect(alarm).toMatchObject({
+      namespace: 'AWS/SQS', metric_name: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: '${aws_sqs_queue.retrain_dead_letter_queue.name}' },
+      comparison_operator: 'GreaterThanOrEqualToThreshold', threshold: 1, alarm_actions: [TOPIC],
+    });
   });
 
   test('a KEDA ScaledJob runs at most one GPU run per request: dequeue, train, register, then delete', () => {
@@ -82,5 +96,7 @@ describe('QueuedRetraining (private clusters)', () => {
       .toThrow(/^\[platform\/retrain\] the retraining has no trigger: neither a schedule nor drift alarms\. Fix: set schedule/);
     expect(() => build(app(), { schedule: 'weekly' })).toThrow(/^\[platform\/retrain\] schedule "weekly" is neither rate\(\.\.\.\) nor cron\(\.\.\.\)/);
     expect(() => build(app(), { modelPackageGroupName: 'bad name' })).toThrow(/^\[platform\/retrain\] modelPackageGroupName "bad name" is not a model package group name\./);
+    expect(() => build(app(), { activeDeadlineSeconds: 86400 })).toThrow(/^\[platform\/retrain\] activeDeadlineSeconds 86400 is longer than SQS keeps a taken request hidden \(12 h, less 10 min to take it and register the model\), so the request would reappear and start a second run\. Fix: use at most 42600, or engine 'step-functions' for longer runs\.$/);
+    expect(() => build(app(), { alarmTopicArn: '' })).toThrow(/^\[platform\/retrain\] no alarmTopicArn: a request that failed three times would sit in the dead-letter queue unseen\. Fix: pass the platform alert topic ARN\.$/);
   });
 });

@@ -42,12 +42,21 @@ export interface ModelAutoscaling {
   readonly requestRateMetric?: string;
   /**
    * Scale to zero when idle (non-critical models only): a KEDA ScaledObject with a Prometheus trigger
-   * owns the replica count instead of the HPA. Needs targetRequestsPerSecond and prometheusAddress.
+   * owns the replica count instead of the HPA. Needs targetRequestsPerSecond, prometheusAddress and
+   * activationQuery.
    * @default false
    */
   readonly scaleToZero?: boolean;
   /** Prometheus server URL KEDA queries. @default none (required with scaleToZero) */
   readonly prometheusAddress?: string;
+  /**
+   * PromQL query, above 0 when the model should run, whose series exist while the model has no pod:
+   * demand seen upstream of it (a gateway's or caller's request counter, a queue's depth). The model's
+   * own request counter cannot wake it: at zero replicas it has no series, so KEDA would never scale
+   * the model up again.
+   * @default none (required with scaleToZero)
+   */
+  readonly activationQuery?: string;
 }
 
 /** Props of {@link ModelService}. */
@@ -138,6 +147,10 @@ export class ModelService extends Construct {
     if (scaleToZero && (a.targetRequestsPerSecond === undefined || !a.prometheusAddress)) {
       invalid(this, 'autoscaling.scaleToZero needs a request-rate trigger.', 'set autoscaling.targetRequestsPerSecond and autoscaling.prometheusAddress.');
     }
+    if (scaleToZero && !a.activationQuery?.trim()) {
+      invalid(this, 'autoscaling.scaleToZero has no activationQuery: at zero replicas the model\'s own request counter has no series, so it would never be scaled up again.',
+        'set autoscaling.activationQuery to a PromQL query of demand seen upstream of the model (a gateway\'s request counter, a queue depth).');
+    }
     if (scaleToZero && minReplicas !== 0) {
       invalid(this, `autoscaling.minReplicas ${show(minReplicas)} contradicts scaleToZero.`, 'omit minReplicas (or set 0) with scaleToZero.');
     }
@@ -220,7 +233,10 @@ export class ModelService extends Construct {
     return new ModelWorkload(this, 'workload', props);
   }
 
-  /** The KEDA ScaledObject of a scale-to-zero model: Prometheus request rate (and CPU while running). */
+  /**
+   * The KEDA ScaledObject of a scale-to-zero model: its request rate and CPU while it runs, and the
+   * activation query (demand seen upstream) to wake it from zero.
+   */
   protected createScaledObject(a: ModelAutoscaling): ApiObject {
     const metric = a.requestRateMetric ?? 'http_requests_per_second';
     const s = this.workloads.scopeFor(this);
@@ -241,6 +257,16 @@ export class ModelService extends Construct {
             serverAddress: a.prometheusAddress!,
             query: `sum(rate(${metric.replace(/_per_second$/, '_total')}{namespace="${this.namespace}",service="${this.name}"}[2m]))`,
             threshold: String(a.targetRequestsPerSecond),
+          },
+        }, {
+          // Wakes the model from zero: demand seen upstream, which exists while the model has no pod.
+          // Reduced to 0 or 1, it asks for one replica at most; the request rate sizes the rest.
+          type: 'prometheus',
+          name: 'activation',
+          metadata: {
+            serverAddress: a.prometheusAddress!,
+            query: `max((${a.activationQuery!.trim()}) > bool 0)`,
+            threshold: '1',
             activationThreshold: '0',
           },
         }, {

@@ -32,7 +32,10 @@ describe('ModelService', () => {
       new ModelService(stack, 'recs_experimental', {
         cluster, namespace: 'serving', name: 'recs-experimental', modelVersion: '1', image: 'acme/recs:0.1.0', critical: false,
         artifacts: zoneLocation(lake.zone('curated'), 'models/recs/'),
-        autoscaling: { scaleToZero: true, targetRequestsPerSecond: 20, prometheusAddress: 'http://prometheus.monitoring.svc:9090' },
+        autoscaling: {
+          scaleToZero: true, targetRequestsPerSecond: 20, prometheusAddress: 'http://prometheus.monitoring.svc:9090',
+          activationQuery: 'sum(rate(gateway_requests_total{route="recs"}[2m]))',
+        },
       });
     });
   });
@@ -123,6 +126,10 @@ describe('ModelService', () => {
     expect(so.apiVersion).toBe('keda.sh/v1alpha1');
     expect(so.spec).toMatchObject({ minReplicaCount: 0, scaleTargetRef: { kind: 'Deployment', name: 'recs-experimental' } });
     expect(so.spec.triggers[0]).toMatchObject({ type: 'prometheus', metadata: { serverAddress: 'http://prometheus.monitoring.svc:9090', threshold: '20' } });
+    // The model's own counter has no series at zero replicas: demand seen upstream wakes it.
+    expect(so.spec.triggers[0].metadata.activationThreshold).toBeUndefined();
+    expect(so.spec.triggers[1]).toEqual({ type: 'prometheus', name: 'activation', metadata: {
+      serverAddress: 'http://prometheus.monitoring.svc:9090', query: 'max((sum(rate(gateway_requests_total{route="recs"}[2m]))) > bool 0)', threshold: '1', activationThreshold: '0' } });
     expect(allObjects(s).filter((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === 'recs-experimental')).toEqual([]);
   });
 
@@ -188,9 +195,11 @@ describe('ModelService: invalid input', () => {
     expect(bad('g2', { gpu: { count: 0 } })).toThrow(/^\[platform\/g2\] gpu\.count 0 must be a whole number of at least 1\./);
   });
   test('scale to zero needs a non-critical model and a trigger', () => {
-    expect(bad('z1', { autoscaling: { scaleToZero: true, targetRequestsPerSecond: 1, prometheusAddress: 'http://p:9090' } }))
+    expect(bad('z1', { autoscaling: { scaleToZero: true, targetRequestsPerSecond: 1, prometheusAddress: 'http://p:9090', activationQuery: 'up' } }))
       .toThrow(/^\[platform\/z1\] autoscaling\.scaleToZero is set on a critical model\. Fix: set critical: false/);
     expect(bad('z2', { critical: false, autoscaling: { scaleToZero: true } })).toThrow(/^\[platform\/z2\] autoscaling\.scaleToZero needs a request-rate trigger\./);
+    expect(bad('z3', { critical: false, autoscaling: { scaleToZero: true, targetRequestsPerSecond: 1, prometheusAddress: 'http://p:9090' } }))
+      .toThrow(/^\[platform\/z3\] autoscaling\.scaleToZero has no activationQuery: at zero replicas the model's own request counter has no series, so it would never be scaled up again\. Fix: set autoscaling\.activationQuery/);
   });
   test('artifact prefixes, names and versions', () => {
     expect(bad('p1', { artifacts: { bucket: base.artifacts.bucket, prefix: 'models/*' } })).toThrow(/^\[platform\/p1\] artifacts\.prefix "models\/\*" must be a literal, non-empty key prefix\./);

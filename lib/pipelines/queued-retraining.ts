@@ -188,7 +188,7 @@ export class QueuedRetraining extends GpuJob {
         triggers: [{
           type: 'aws-sqs-queue',
           authenticationRef: { name: `${this.name}-queue` },
-          metadata: { queueURL: this.queue.url, queueLength: '1', awsRegion: stack.region, identityOwner: 'operator', scaleOnInFlight: 'true' },
+          metadata: { queueURL: this.queue.url, queueLength: '1', awsRegion: stack.region, scaleOnInFlight: 'true' },
         }],
       },
     });

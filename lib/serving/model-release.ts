@@ -33,8 +33,15 @@ export interface ModelReleaseProps {
   readonly maxP95LatencyMs?: number;
   /** Failed measurements that abort the release. @default 2 */
   readonly failureLimit?: number;
-  /** Prometheus counter of requests with labels `namespace`, `service`, `code` and `rollouts_pod_template_hash`. @default "http_requests_total" */
+  /** Prometheus counter of requests with labels `namespace`, `service`, the status code and `rollouts_pod_template_hash`. @default "http_requests_total" */
   readonly requestsMetric?: string;
+  /**
+   * Label of requestsMetric holding the HTTP status code, as for Observability's statusCodeLabel
+   * (`status` for prometheus-fastapi-instrumentator). A label the series lack would count every
+   * request as a success.
+   * @default "code"
+   */
+  readonly statusCodeLabel?: string;
   /** Prometheus histogram of request durations in seconds (same labels). @default "http_request_duration_seconds" */
   readonly latencyMetric?: string;
 }
@@ -77,6 +84,8 @@ export class ModelRelease extends Construct {
     const templateName = checkName(this, 'k8s-name', `${w.name}-release-health`);
     const requests = props.requestsMetric ?? 'http_requests_total';
     const latency = props.latencyMetric ?? 'http_request_duration_seconds';
+    const statusLabel = props.statusCodeLabel ?? 'code';
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(statusLabel)) invalid(this, `statusCodeLabel ${show(statusLabel)} is not a Prometheus label name.`, 'use e.g. "code" or "status".');
     const sel = `namespace="${w.namespace}",service="${w.name}",rollouts_pod_template_hash="{{args.new-hash}}"`;
     const metrics: Record<string, unknown>[] = [{
       name: 'success-rate',
@@ -86,7 +95,7 @@ export class ModelRelease extends Construct {
       // No series (no traffic yet, or the label missing) is neither: Argo reports it inconclusive and pauses.
       successCondition: `len(result) > 0 && result[0] >= ${minSuccess}`,
       failureCondition: `len(result) > 0 && result[0] < ${minSuccess}`,
-      provider: { prometheus: { address: props.prometheusAddress, query: `sum(rate(${requests}{${sel},code!~"5.."}[2m])) / sum(rate(${requests}{${sel}}[2m]))` } },
+      provider: { prometheus: { address: props.prometheusAddress, query: `sum(rate(${requests}{${sel},${statusLabel}!~"5.."}[2m])) / sum(rate(${requests}{${sel}}[2m]))` } },
     }];
     if (props.maxP95LatencyMs !== undefined) {
       metrics.push({
@@ -114,7 +123,6 @@ export class ModelRelease extends Construct {
           maxUnavailable: 0,
           maxSurge: 1,
           analysis: { ...analysis, startingStep: 1 },
-          abortScaleDownDelaySeconds: 30,
           steps: weights.flatMap((weight) => [{ setWeight: weight }, { pause: { duration: `${pause}m` } }]),
         },
       };

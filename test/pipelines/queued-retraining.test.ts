@@ -66,7 +66,9 @@ describe('QueuedRetraining (private clusters)', () => {
 
   test('a KEDA ScaledJob runs at most one GPU run per request: dequeue, train, register, then delete', () => {
     const sj = object(s, 'ScaledJob', 'fraud-retrain', 'fraud');
-    expect(sj.spec).toMatchObject({ maxReplicaCount: 1, triggers: [{ type: 'aws-sqs-queue', metadata: { queueLength: '1', identityOwner: 'operator' } }] });
+    expect(sj.spec).toMatchObject({ maxReplicaCount: 1, triggers: [{ type: 'aws-sqs-queue', metadata: { queueLength: '1' } }] });
+    // The operator's own identity (TriggerAuthentication podIdentity aws); identityOwner in the metadata is ignored there.
+    expect(sj.spec.triggers[0].metadata.identityOwner).toBeUndefined();
     const pod = sj.spec.jobTargetRef.template.spec;
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['dequeue', 'train']);
     expect(pod.containers.map((c: any) => c.name)).toEqual(['register-candidate']);

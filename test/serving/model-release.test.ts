@@ -20,7 +20,7 @@ describe('ModelService releases (Argo Rollouts)', () => {
       });
       new ModelService(stack, 'fraud', {
         cluster, namespace: 'serving', name: 'fraud', modelVersion: '3', image: 'acme/fraud:3.0.0', artifacts: artifacts('fraud'),
-        release: { strategy: 'blue-green', prometheusAddress: PROM },
+        release: { strategy: 'blue-green', prometheusAddress: PROM, statusCodeLabel: 'status' },
       });
     });
   });
@@ -51,6 +51,9 @@ describe('ModelService releases (Argo Rollouts)', () => {
     expect(success).toMatchObject({ name: 'success-rate', failureLimit: 2, successCondition: 'len(result) > 0 && result[0] >= 0.99', failureCondition: 'len(result) > 0 && result[0] < 0.99' });
     expect(success.provider.prometheus.address).toBe(PROM);
     expect(success.provider.prometheus.query).toContain('rollouts_pod_template_hash="{{args.new-hash}}"');
+    expect(success.provider.prometheus.query).toContain(',code!~"5.."}');
+    // The status-code label is the model server's: prometheus-fastapi-instrumentator calls it status.
+    expect(object(s, 'AnalysisTemplate', 'fraud-release-health', 'serving').spec.metrics[0].provider.prometheus.query).toContain(',status!~"5.."}');
     expect(latency).toMatchObject({ name: 'p95-latency', successCondition: 'len(result) > 0 && result[0] <= 0.25', failureCondition: 'len(result) > 0 && result[0] > 0.25' });
   });
 
@@ -85,5 +88,6 @@ describe('ModelService releases: invalid input', () => {
     expect(bad('w3', { strategy: 'canary', stepPauseMinutes: 0, prometheusAddress: PROM })).toThrow(/^\[platform\/w3\/release\] stepPauseMinutes 0 must be a whole number of at least 1\./);
     expect(bad('w4', { strategy: 'blue-green', minSuccessRate: 1.5, prometheusAddress: PROM })).toThrow(/^\[platform\/w4\/release\] minSuccessRate 1\.5 is outside \(0, 1\]\./);
     expect(bad('w5', { strategy: 'canary', prometheusAddress: 'prometheus:9090' })).toThrow(/^\[platform\/w5\/release\] prometheusAddress "prometheus:9090" is not an http\(s\) URL\./);
+    expect(bad('w6', { strategy: 'canary', prometheusAddress: PROM, statusCodeLabel: 'status-code' })).toThrow(/^\[platform\/w6\/release\] statusCodeLabel "status-code" is not a Prometheus label name\. Fix: use e\.g\. "code" or "status"\.$/);
   });
 });

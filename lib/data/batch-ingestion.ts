@@ -185,7 +185,7 @@ export class BatchIngestion extends Construct {
         '--target_prefix': prefix,
         '--kms_key_arn': zone.key.keyArn,
         '--lookback_hours': String(lookback),
-        'library-set': 'analytics',
+        '--library-set': 'analytics',
       },
       dependsOn: [this.script],
     });

@@ -27,6 +27,8 @@ describe('BatchIngestion', () => {
     expect(job.command).toMatchObject({ name: 'pythonshell', script_location: 's3://${aws_s3_bucket.batch_scripts_bucket.bucket}/${aws_s3_object.batch_script.key}' });
     expect(job.security_configuration).toBe('${aws_glue_security_configuration.batch_security_configuration.name}');
     expect(job.default_arguments).toMatchObject({ '--source_uri': 's3://partner-drop/crm/', '--target_prefix': 'batch/crm-export/' });
+    // Glue reads job options only with their dashes (an undashed "library-set" is ignored).
+    expect(Object.keys(job.default_arguments).every((k) => k.startsWith('--'))).toBe(true);
     expect(danglingReferences(s)).toEqual([]);
   });
 

@@ -4,6 +4,7 @@ import * as k8s from '../core/k8s';
 import { Lazy } from 'cdktf';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { retrainingAlarm } from './retraining-alarm';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
@@ -98,20 +99,10 @@ export class QueuedRetraining extends GpuJob {
       messageRetentionSeconds: 345600,
       redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount: 3 }),
     });
-    this.deadLetterAlarm = new CloudwatchMetricAlarm(this, 'dead_letter_alarm', {
-      alarmName: stack.naming.name(this, 'alarm', 'retrain', this.name, 'dead-letter'),
-      alarmDescription: `Retraining of ${this.name}: a request failed three times and is in the dead-letter queue`,
-      namespace: 'AWS/SQS',
-      metricName: 'ApproximateNumberOfMessagesVisible',
-      dimensions: { QueueName: this.deadLetterQueue.name },
-      statistic: 'Maximum',
-      period: 300,
-      evaluationPeriods: 1,
-      comparisonOperator: 'GreaterThanOrEqualToThreshold',
-      threshold: 1,
-      treatMissingData: 'notBreaching',
-      alarmActions: [props.alarmTopicArn],
-      okActions: [props.alarmTopicArn],
+    this.deadLetterAlarm = retrainingAlarm(this, 'dead_letter_alarm', {
+      retraining: this.name, what: 'dead-letter', description: `Retraining of ${this.name}: a request failed three times and is in the dead-letter queue`,
+      namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: this.deadLetterQueue.name }, statistic: 'Maximum',
+      topicArn: props.alarmTopicArn,
     });
 
     if (props.schedule) {

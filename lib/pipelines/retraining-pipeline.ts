@@ -5,6 +5,7 @@ import { SchedulerSchedule } from '@cdktf/provider-aws/lib/scheduler-schedule';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { retrainingAlarm } from './retraining-alarm';
 import { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry';
 import { EksAccessPolicyAssociation } from '@cdktf/provider-aws/lib/eks-access-policy-association';
 import { MlopsStack } from '../core/mlops-stack';
@@ -233,20 +234,9 @@ export class RetrainingPipeline extends Construct {
       });
     }
 
-    const alarm = (aid: string, metric: string, what: string) => new CloudwatchMetricAlarm(this, aid, {
-      alarmName: stack.naming.name(this, 'alarm', 'retrain', name, what),
-      alarmDescription: `Retraining of ${name}: an execution ${what.replace('-', ' ')}`,
-      namespace: 'AWS/States',
-      metricName: metric,
-      dimensions: { StateMachineArn: this.stateMachine.arn },
-      statistic: 'Sum',
-      period: 300,
-      evaluationPeriods: 1,
-      comparisonOperator: 'GreaterThanOrEqualToThreshold',
-      threshold: 1,
-      treatMissingData: 'notBreaching',
-      alarmActions: [props.alarmTopicArn],
-      okActions: [props.alarmTopicArn],
+    const alarm = (aid: string, metric: string, what: string) => retrainingAlarm(this, aid, {
+      retraining: name, what, description: `Retraining of ${name}: an execution ${what.replace('-', ' ')}`,
+      namespace: 'AWS/States', metricName: metric, dimensions: { StateMachineArn: this.stateMachine.arn }, statistic: 'Sum', topicArn: props.alarmTopicArn,
     });
     this.failedAlarm = alarm('failed_alarm', 'ExecutionsFailed', 'failed');
     this.timedOutAlarm = alarm('timed_out_alarm', 'ExecutionsTimedOut', 'timed-out');

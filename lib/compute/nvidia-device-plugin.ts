@@ -9,8 +9,9 @@ export interface NvidiaDevicePluginProps {
 
 /**
  * The NVIDIA device plugin (official chart), which advertises `nvidia.com/gpu` on GPU nodes. Its
- * DaemonSet runs only on nodes labelled `mlops.cdktf.io/accelerator=nvidia` and tolerates the GPU taint.
- * No AWS identity.
+ * DaemonSet runs only on nodes labelled `mlops.cdktf.io/accelerator=nvidia` and tolerates the GPU taint;
+ * the chart's own required node affinity is met by `nvidia.com/gpu.present=true`, which every
+ * GpuNodePool sets. No AWS identity.
  */
 export class NvidiaDevicePlugin extends HelmAddon {
   constructor(scope: Construct, id: string, props: NvidiaDevicePluginProps) {

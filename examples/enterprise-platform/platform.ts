@@ -150,7 +150,7 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
       ],
     },
     data: {
-      lake: { lakeFormationAdmins: ['arn:aws:iam::111122223333:role/acme-data-admins'] },
+      lake: { accountSettings: { manageLakeFormation: true, lakeFormationAdmins: ['arn:aws:iam::111122223333:role/acme-data-admins'], manageCatalogEncryption: true } },
       streams: [{ name: 'clickstream', retentionHours: 168, partitionKeys: { event_type: '.event_type' } }],
       schemas: [{
         name: 'clickstream',

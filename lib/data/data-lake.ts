@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { ITerraformDependable } from 'cdktf';
+import { Fn, ITerraformDependable } from 'cdktf';
 import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-database';
 import { GlueDataCatalogEncryptionSettings } from '@cdktf/provider-aws/lib/glue-data-catalog-encryption-settings';
 import { LakeformationResource } from '@cdktf/provider-aws/lib/lakeformation-resource';
@@ -7,6 +7,7 @@ import { LakeformationPermissions } from '@cdktf/provider-aws/lib/lakeformation-
 import { LakeformationDataLakeSettings } from '@cdktf/provider-aws/lib/lakeformation-data-lake-settings';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsIamSessionContext } from '@cdktf/provider-aws/lib/data-aws-iam-session-context';
+import { DataAwsLakeformationDataLakeSettings } from '@cdktf/provider-aws/lib/data-aws-lakeformation-data-lake-settings';
 import { MlopsStack, snake } from '../core/mlops-stack';
 import { invalid, show } from '../core/errors';
 import { BucketTransition, SecureBucket } from '../security/secure-bucket';
@@ -50,17 +51,12 @@ export interface DataLakeProps {
    */
   readonly zones?: DataZoneProps[];
   /**
-   * Lake Formation administrators besides the identity that runs Terraform (role ARNs).
-   * @default none
+   * Account-wide settings this lake may take over. Each is one per account and region and affects
+   * every database and catalog reader in it, not only this platform; each is off unless asked for,
+   * and each one taken over is listed in the review report ("Account-wide settings").
+   * @default none: the account's Lake Formation settings and Glue Data Catalog encryption are left as they are
    */
-  readonly lakeFormationAdmins?: string[];
-  /**
-   * Manage the account-wide Lake Formation settings (administrators; no IAMAllowedPrincipals
-   * defaults, so Lake Formation permissions govern new databases and tables) and the Glue Data
-   * Catalog encryption. Both are one per account and region: set false when another stack owns them.
-   * @default true
-   */
-  readonly manageAccountSettings?: boolean;
+  readonly accountSettings?: LakeAccountSettings;
   /**
    * Terraform prevent_destroy on the buckets.
    * @default the profile's preventDestroy (true in prod)
@@ -68,6 +64,40 @@ export interface DataLakeProps {
   readonly preventDestroy?: boolean;
 }
 
+/**
+ * Account-wide settings a {@link DataLake} may manage. Without them, the lake still creates its
+ * databases, registrations and Lake Formation grants, which requires the identity running Terraform
+ * to be a Lake Formation administrator already (granting permissions, DATA_LOCATION_ACCESS and
+ * registering locations with a custom role are administrator operations), and requires the account's
+ * defaults for new databases and tables not to grant IAM_ALLOWED_PRINCIPALS (else the lake's
+ * databases are governed by IAM and its Lake Formation grants are not in effect).
+ */
+export interface LakeAccountSettings {
+  /**
+   * Manage the account's Lake Formation settings (`aws_lakeformation_data_lake_settings`). The
+   * administrators become the account's current administrators (read at plan time) plus the
+   * identity running Terraform plus `lakeFormationAdmins`; read-only administrators, trusted
+   * resource owners and external data filtering keep their current values. The defaults for new
+   * databases and tables are set explicitly to none (no IAM_ALLOWED_PRINCIPALS): EVERY database and
+   * table created afterwards in this account and region, by anyone, is governed by Lake Formation
+   * permissions only.
+   * @default false
+   */
+  readonly manageLakeFormation?: boolean;
+  /**
+   * Lake Formation administrators added besides the current ones and the identity that runs
+   * Terraform (IAM role or user ARNs). Needs `manageLakeFormation`.
+   * @default none
+   */
+  readonly lakeFormationAdmins?: string[];
+  /**
+   * Encrypt the account's whole Glue Data Catalog (`aws_glue_data_catalog_encryption_settings`)
+   * with this platform's `catalog` key, connection passwords included. EVERY principal of the
+   * account that reads the catalog then needs kms:Decrypt on that key.
+   * @default false
+   */
+  readonly manageCatalogEncryption?: boolean;
+}
 /** The zones of a lake when none are given. */
 export const DEFAULT_ZONES: readonly DataZoneProps[] = [
   { name: 'raw', transitions: [{ days: 30, storageClass: 'STANDARD_IA' }, { days: 90, storageClass: 'GLACIER_IR' }] },
@@ -141,8 +171,9 @@ export class DataZone extends Construct implements IDataZone {
  *   (abort incomplete uploads, transitions per zone, non-current version expiry), prevent_destroy in prod.
  * - Each bucket is registered with Lake Formation under a dedicated data access role; access to
  *   data is granted per database and table through Lake Formation permissions, not per bucket.
- * - The account's Lake Formation settings (administrators, no IAMAllowedPrincipals defaults) and
- *   Glue Data Catalog encryption (SSE-KMS with the `catalog` key, encrypted connection passwords).
+ * - Account-wide settings only when asked for ({@link LakeAccountSettings}): the account's Lake
+ *   Formation settings (administrators merged with the current ones, no IAMAllowedPrincipals
+ *   defaults) and Glue Data Catalog encryption (SSE-KMS with the `catalog` key).
  */
 export class DataLake extends Construct {
   /** The bucket receiving the zones' server access logs. */
@@ -171,9 +202,18 @@ export class DataLake extends Construct {
       if (seen.has(z.name)) invalid(this, `zone ${show(z.name)} is declared twice.`, 'declare each zone once.');
       seen.add(z.name);
     }
-    for (const admin of props.lakeFormationAdmins ?? []) {
+    const legacy = props as { manageAccountSettings?: unknown; lakeFormationAdmins?: unknown };
+    if (legacy.manageAccountSettings !== undefined || legacy.lakeFormationAdmins !== undefined) {
+      invalid(this, `${legacy.manageAccountSettings !== undefined ? 'manageAccountSettings' : 'lakeFormationAdmins'} is no longer a DataLake prop; account-wide settings are opt-in.`,
+        'use accountSettings: { manageLakeFormation: true, lakeFormationAdmins: [...], manageCatalogEncryption: true } for the settings this platform should own, or omit it.');
+    }
+    const account = props.accountSettings ?? {};
+    if (account.lakeFormationAdmins?.length && !account.manageLakeFormation) {
+      invalid(this, 'accountSettings.lakeFormationAdmins is set but accountSettings.manageLakeFormation is not.', 'set accountSettings.manageLakeFormation to true (the account\'s Lake Formation settings are then managed here), or drop lakeFormationAdmins.');
+    }
+    for (const admin of account.lakeFormationAdmins ?? []) {
       if (!/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/.test(admin)) {
-        invalid(this, `lakeFormationAdmins entry ${show(admin)} is not an IAM role or user ARN.`, 'pass ARNs such as "arn:aws:iam::111122223333:role/data-admins".');
+        invalid(this, `accountSettings.lakeFormationAdmins entry ${show(admin)} is not an IAM role or user ARN.`, 'pass ARNs such as "arn:aws:iam::111122223333:role/data-admins".');
       }
     }
     this.catalogKey = KeyRing.of(this).key('catalog');
@@ -188,15 +228,26 @@ export class DataLake extends Construct {
     });
     this.catalogKey.grantDecrypt(this.dataAccessRole, 'glue');
 
-    if (props.manageAccountSettings ?? true) {
+    if (account.manageLakeFormation) {
       const caller = new DataAwsCallerIdentity(this, 'caller');
       const deployer = new DataAwsIamSessionContext(this, 'deployer', { arn: caller.arn });
+      // Merge with what the account has: PutDataLakeSettings replaces the whole settings, and an
+      // attribute left out is cleared.
+      const current = new DataAwsLakeformationDataLakeSettings(this, 'current_settings');
       this.settings = new LakeformationDataLakeSettings(this, 'settings', {
-        admins: [deployer.issuerArn, ...(props.lakeFormationAdmins ?? [])],
-        // No create_database/create_table default permissions: IAMAllowedPrincipals gets nothing,
-        // so new databases and tables are governed by Lake Formation permissions only.
-        allowExternalDataFiltering: false,
+        admins: Fn.distinct(Fn.concat([current.admins, [deployer.issuerArn, ...(account.lakeFormationAdmins ?? [])]])),
+        readOnlyAdmins: current.readOnlyAdmins,
+        trustedResourceOwners: current.trustedResourceOwners,
+        allowExternalDataFiltering: current.allowExternalDataFiltering,
+        externalDataFilteringAllowList: current.externalDataFilteringAllowList,
+        authorizedSessionTagValueList: current.authorizedSessionTagValueList,
+        // Explicitly none: IAMAllowedPrincipals gets nothing on new databases and tables, so Lake
+        // Formation permissions govern them (account-wide, see LakeAccountSettings.manageLakeFormation).
+        createDatabaseDefaultPermissions: [],
+        createTableDefaultPermissions: [],
       });
+    }
+    if (account.manageCatalogEncryption) {
       this.catalogEncryption = new GlueDataCatalogEncryptionSettings(this, 'catalog_encryption', {
         dataCatalogEncryptionSettings: {
           encryptionAtRest: { catalogEncryptionMode: 'SSE-KMS', sseAwsKmsKeyId: this.catalogKey.keyArn },

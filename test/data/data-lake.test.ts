@@ -3,6 +3,9 @@ import { DataLake } from '../../lib/data/data-lake';
 import { WorkloadIdentity } from '../../lib/security/workload-identity';
 import { arr, allText, danglingReferences, policy, resource, resources, synthesize, Synthesized } from '../support/synth';
 import { testStack } from '../support/fixtures';
+import { readModel } from '../../lib/governance/policy/model';
+import { review } from '../../lib/governance/review/review';
+import { toMarkdown } from '../../lib/governance/review/formats';
 
 const cluster = { clusterName: 'acme-dev' };
 const P = 'platform';
@@ -14,7 +17,7 @@ describe('DataLake (dev, default zones)', () => {
   beforeAll(() => {
     s = synthesize((app) => {
       const stack = testStack(app);
-      const lake = new DataLake(stack, 'lake', { lakeFormationAdmins: ['arn:aws:iam::111122223333:role/data-admins'] });
+      const lake = new DataLake(stack, 'lake');
       const reader = new WorkloadIdentity(stack, 'reader', { cluster, namespace: 'team-a', serviceAccountName: 'reader' });
       const writer = new WorkloadIdentity(stack, 'writer', { cluster, namespace: 'team-a', serviceAccountName: 'writer' });
       lake.grantRead(reader, 'curated');
@@ -67,24 +70,23 @@ describe('DataLake (dev, default zones)', () => {
     expect(rules('features').find((r: any) => r.id === 'transitions')).toBeUndefined();
   });
 
-  test('a Glue database per zone, located in its bucket, created after the Lake Formation settings', () => {
+  test('a Glue database per zone, located in its bucket', () => {
     const dbs = resources(t, 'aws_glue_catalog_database');
     expect(Object.values(dbs).map((d: any) => d.name).sort()).toEqual(['acme_dev_lake_curated', 'acme_dev_lake_features', 'acme_dev_lake_raw']);
-    expect(dbs.lake_raw_database).toMatchObject({ location_uri: 's3://${aws_s3_bucket.lake_raw_bucket_bucket.bucket}/', depends_on: ['aws_lakeformation_data_lake_settings.lake_settings'] });
+    expect(dbs.lake_raw_database).toMatchObject({ location_uri: 's3://${aws_s3_bucket.lake_raw_bucket_bucket.bucket}/' });
+    expect(dbs.lake_raw_database.depends_on).toBeUndefined();
   });
 
-  test('Glue Data Catalog encrypted with the catalog key, connection passwords encrypted', () => {
-    expect(resource(t, 'aws_glue_data_catalog_encryption_settings', 'lake_catalog_encryption').data_catalog_encryption_settings).toEqual({
-      encryption_at_rest: { catalog_encryption_mode: 'SSE-KMS', sse_aws_kms_key_id: '${aws_kms_key.keys_catalog_key.arn}' },
-      connection_password_encryption: { return_connection_password_encrypted: true, aws_kms_key_id: '${aws_kms_key.keys_catalog_key.arn}' },
-    });
+  test('by default no account-wide singleton: the account\'s Lake Formation settings and catalog encryption are left alone', () => {
+    expect(resources(t, 'aws_lakeformation_data_lake_settings')).toEqual({});
+    expect(resources(t, 'aws_glue_data_catalog_encryption_settings')).toEqual({});
+    expect(t.data?.aws_lakeformation_data_lake_settings).toBeUndefined();
+    const r = review(readModel(s.outdir));
+    expect(r.accountWide).toEqual([]);
+    expect(toMarkdown(r)).toContain('## Account-wide settings this platform changes\n\nNone.');
   });
 
-  test('Lake Formation: deployer and named admins, no IAMAllowedPrincipals defaults, each bucket registered with the data access role', () => {
-    const settings = resource(t, 'aws_lakeformation_data_lake_settings', 'lake_settings');
-    expect(settings.admins).toEqual(['${data.aws_iam_session_context.lake_deployer.issuer_arn}', 'arn:aws:iam::111122223333:role/data-admins']);
-    expect(settings.create_database_default_permissions).toBeUndefined();
-    expect(settings.create_table_default_permissions).toBeUndefined();
+  test('each bucket registered with Lake Formation under the data access role', () => {
     const regs = resources(t, 'aws_lakeformation_resource');
     expect(Object.keys(regs).sort()).toEqual(['lake_curated_location', 'lake_features_location', 'lake_raw_location']);
     expect(regs.lake_raw_location).toMatchObject({
@@ -145,7 +147,6 @@ describe('DataLake (prod, custom zones)', () => {
       const stack = testStack(app, { profile: 'prod', namePrefix: 'acme-prod' });
       new DataLake(stack, 'lake', {
         zones: [{ name: 'landing', transitions: [{ days: 30, storageClass: 'STANDARD_IA' }, { days: 180, storageClass: 'GLACIER' }], noncurrentVersionRetentionDays: 400 }, { name: 'gold' }],
-        manageAccountSettings: false,
       });
     });
   });
@@ -161,10 +162,55 @@ describe('DataLake (prod, custom zones)', () => {
     expect(Object.values(resources(s.stacks[P], 'aws_glue_catalog_database')).map((d: any) => d.name).sort()).toEqual(['acme_prod_lake_gold', 'acme_prod_lake_landing']);
   });
 
-  test('account settings can be left to another stack', () => {
-    expect(resources(s.stacks[P], 'aws_lakeformation_data_lake_settings')).toEqual({});
-    expect(resources(s.stacks[P], 'aws_glue_data_catalog_encryption_settings')).toEqual({});
+});
+
+describe('DataLake (account-wide settings opted in)', () => {
+  let s: Synthesized;
+  let t: any;
+  beforeAll(() => {
+    s = synthesize((app) => {
+      const stack = testStack(app);
+      const lake = new DataLake(stack, 'lake', {
+        accountSettings: { manageLakeFormation: true, lakeFormationAdmins: ['arn:aws:iam::111122223333:role/data-admins'], manageCatalogEncryption: true },
+      });
+      lake.grantRead(new WorkloadIdentity(stack, 'reader', { cluster, namespace: 'team-a', serviceAccountName: 'reader' }), 'curated');
+    });
+    t = s.stacks[P];
+  });
+
+  test('every reference resolves', () => {
     expect(danglingReferences(s)).toEqual([]);
+  });
+
+  test('Lake Formation admins are merged: the account\'s current ones, the deployer, the named ones; other lists kept', () => {
+    const settings = resource(t, 'aws_lakeformation_data_lake_settings', 'lake_settings');
+    expect(settings.admins).toBe('${distinct(concat(tolist(data.aws_lakeformation_data_lake_settings.lake_current_settings.admins), [data.aws_iam_session_context.lake_deployer.issuer_arn, "arn:aws:iam::111122223333:role/data-admins"]))}');
+    expect(settings.read_only_admins).toBe('${tolist(data.aws_lakeformation_data_lake_settings.lake_current_settings.read_only_admins)}');
+    expect(settings.trusted_resource_owners).toBe('${data.aws_lakeformation_data_lake_settings.lake_current_settings.trusted_resource_owners}');
+    expect(t.data.aws_lakeformation_data_lake_settings.lake_current_settings).toBeDefined();
+  });
+
+  test('defaults for new databases and tables are set explicitly to none (Lake Formation only)', () => {
+    const settings = resource(t, 'aws_lakeformation_data_lake_settings', 'lake_settings');
+    expect(settings.create_database_default_permissions).toEqual([]);
+    expect(settings.create_table_default_permissions).toEqual([]);
+    expect(resource(t, 'aws_glue_catalog_database', 'lake_raw_database').depends_on).toEqual(['aws_lakeformation_data_lake_settings.lake_settings']);
+    expect(resource(t, 'aws_lakeformation_permissions', 'lake_read_curated_tables_reader').depends_on).toContain('aws_lakeformation_data_lake_settings.lake_settings');
+  });
+
+  test('Glue Data Catalog encrypted with the catalog key, connection passwords encrypted', () => {
+    expect(resource(t, 'aws_glue_data_catalog_encryption_settings', 'lake_catalog_encryption').data_catalog_encryption_settings).toEqual({
+      encryption_at_rest: { catalog_encryption_mode: 'SSE-KMS', sse_aws_kms_key_id: '${aws_kms_key.keys_catalog_key.arn}' },
+      connection_password_encryption: { return_connection_password_encrypted: true, aws_kms_key_id: '${aws_kms_key.keys_catalog_key.arn}' },
+    });
+  });
+
+  test('the review lists both account-wide settings', () => {
+    const r = review(readModel(s.outdir));
+    expect(r.accountWide.map((a) => a.address)).toEqual(['aws_glue_data_catalog_encryption_settings.lake_catalog_encryption', 'aws_lakeformation_data_lake_settings.lake_settings']);
+    expect(r.accountWide[1].setting).toContain('new databases and tables: Lake Formation permissions only');
+    expect(r.accountWide[0].setting).toBe('Glue Data Catalog encryption of the whole account: SSE-KMS with ${aws_kms_key.keys_catalog_key.arn}');
+    expect(toMarkdown(r)).toContain('- `aws_glue_data_catalog_encryption_settings.lake_catalog_encryption`: Glue Data Catalog encryption of the whole account');
   });
 });
 
@@ -179,7 +225,15 @@ describe('DataLake invalid input', () => {
   test('a bad zone name, an empty zone list, a bad admin ARN', () => {
     expect(() => new DataLake(stack(), 'lake', { zones: [{ name: 'Raw Zone' }] })).toThrow(/^\[platform\/lake\] zone name "Raw Zone" is not allowed\./);
     expect(() => new DataLake(stack(), 'lake', { zones: [] })).toThrow(/^\[platform\/lake\] zones is empty\./);
-    expect(() => new DataLake(stack(), 'lake', { lakeFormationAdmins: ['admins'] })).toThrow(/^\[platform\/lake\] lakeFormationAdmins entry "admins" is not an IAM role or user ARN\./);
+    expect(() => new DataLake(stack(), 'lake', { accountSettings: { manageLakeFormation: true, lakeFormationAdmins: ['admins'] } }))
+      .toThrow(/^\[platform\/lake\] accountSettings\.lakeFormationAdmins entry "admins" is not an IAM role or user ARN\./);
+  });
+
+  test('admins without managing the Lake Formation settings, and the removed props', () => {
+    expect(() => new DataLake(stack(), 'lake', { accountSettings: { lakeFormationAdmins: ['arn:aws:iam::111122223333:role/a'] } }))
+      .toThrow(/^\[platform\/lake\] accountSettings\.lakeFormationAdmins is set but accountSettings\.manageLakeFormation is not\. Fix: set accountSettings\.manageLakeFormation to true/);
+    expect(() => new DataLake(stack(), 'lake', { manageAccountSettings: true } as any))
+      .toThrow(/^\[platform\/lake\] manageAccountSettings is no longer a DataLake prop; account-wide settings are opt-in\. Fix: use accountSettings: \{ manageLakeFormation: true/);
   });
 
   test('a zone name too long for the bucket name rule (prefix 24 + "-lake-" + zone must fit 63)', () => {

@@ -10,7 +10,7 @@ describe('DataPlatform (prod, reference example props)', () => {
     s = synthesize((app) => {
       const stack = testStack(app, { profile: 'prod', namePrefix: 'acme-mlops-prod' }, 'mlops-prod-platform');
       new DataPlatform(stack, 'data', {
-        lake: { lakeFormationAdmins: ['arn:aws:iam::111122223333:role/acme-data-admins'] },
+        lake: { accountSettings: { manageLakeFormation: true, lakeFormationAdmins: ['arn:aws:iam::111122223333:role/acme-data-admins'], manageCatalogEncryption: true } },
         streams: [{ name: 'clickstream', retentionHours: 168, partitionKeys: { event_type: '.event_type' } }],
         schemas: [{
           name: 'clickstream', dataFormat: 'AVRO', compatibility: 'BACKWARD',

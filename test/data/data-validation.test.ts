@@ -63,7 +63,7 @@ describe('DataValidation', () => {
 describe('DataValidation invalid input', () => {
   const setup = () => {
     const stack = testStack(new App({ outdir: '/tmp/cdktf-mlops-bad' }));
-    return { stack, lake: new DataLake(stack, 'lake', { manageAccountSettings: false }) };
+    return { stack, lake: new DataLake(stack, 'lake') };
   };
   test('unknown DQDL rule type, unknown zone, bad schedule, empty rules, bad topic', () => {
     const { stack, lake } = setup();

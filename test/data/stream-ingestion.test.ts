@@ -90,7 +90,7 @@ describe('StreamIngestion', () => {
 describe('StreamIngestion invalid input', () => {
   const setup = (profile: 'dev' | 'prod' = 'dev', namePrefix = 'acme-dev') => {
     const stack = testStack(new App({ outdir: '/tmp/cdktf-mlops-bad' }), { profile, namePrefix });
-    return { stack, raw: new DataLake(stack, 'lake', { manageAccountSettings: false }).zone('raw') };
+    return { stack, raw: new DataLake(stack, 'lake').zone('raw') };
   };
 
   test('a stream name over the Firehose limit of 64 characters', () => {
@@ -163,7 +163,7 @@ describe('StreamIngestion on MSK Serverless', () => {
 
   test('MSK needs a network, and Kinesis-only settings are refused', () => {
     const stack = testStack(new App({ outdir: '/tmp/cdktf-mlops-bad' }));
-    const raw = new DataLake(stack, 'lake', { manageAccountSettings: false }).zone('raw');
+    const raw = new DataLake(stack, 'lake').zone('raw');
     expect(() => new StreamIngestion(stack, 'a', { destination: raw, engine: 'msk-serverless', streams: [{ name: 'c' }] })).toThrow(/^\[platform\/a\] engine "msk-serverless" needs a network for the cluster\./);
     expect(() => new StreamIngestion(stack, 'b', { destination: raw, engine: 'msk-serverless', network, streams: [{ name: 'c', shardCount: 2 }] })).toThrow(/^\[platform\/b\] stream "c" sets mode, shardCount or retentionHours, which apply to Kinesis only\./);
   });

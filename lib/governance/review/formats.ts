@@ -39,6 +39,7 @@ export function toMarkdown(r: Review): string {
     for (const p of role.permissions) out.push(`- ${md(p)}`);
     out.push('');
   }
+  out.push('## Account-wide settings this platform changes', '', ...(r.accountWide.length ? r.accountWide.map((a) => `- \`${a.address}\`: ${md(a.setting)}`) : ['None.']), '');
   out.push('## Public endpoints', '', ...(r.publicEndpoints.length ? r.publicEndpoints.map((e) => `- \`${e.address}\`: ${e.what}`) : ['None.']), '');
   out.push('## Encryption of data stores', '', '| Store | Resource | Encryption |', '|---|---|---|', ...r.encryption.map((e) => `| ${e.store} | \`${e.address}\` | ${md(e.encryption)} |`), '');
   out.push('## Images and charts', '', ...(r.images.length ? r.images.map((i) => `- \`${i.image}\` (${i.usedBy.join(', ')})`) : ['No container images.']), '',

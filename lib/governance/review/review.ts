@@ -31,6 +31,8 @@ export interface Review {
   readonly encryption: Array<{ address: string; store: string; encryption: string }>;
   readonly images: Array<{ image: string; usedBy: string[] }>;
   readonly charts: Array<{ address: string; chart: string; version: string; repository: string }>;
+  /** Settings that are one per account and region, which this platform takes over (they affect more than the platform). */
+  readonly accountWide: Array<{ address: string; setting: string }>;
   /** Which controls the platform implements, and with which resources. */
   readonly compliance: ControlResult[];
   readonly cost: { priceTable: string; lines: Array<{ address: string; item: string; baselineMonthly: number; ceilingMonthly: number; basis: string }>; baselineMonthly: number; ceilingMonthly: number };
@@ -69,6 +71,7 @@ export function review(model: PlatformModel, opts: ReviewOptions = {}): Review {
     images: images(model),
     charts: of(model, 'helm_release').map((h) => ({ address: h.address, chart: String(h.values.chart), version: String(h.values.version ?? 'unpinned'), repository: String(h.values.repository ?? '') })),
     compliance: complianceReport(model, findings),
+    accountWide: accountWide(model),
     cost: cost(model),
   };
 }
@@ -82,6 +85,16 @@ function roles(m: PlatformModel): RoleInventory[] {
     const attached = of(m, 'aws_iam_role_policy_attachment').filter(refersToRole).map((p) => `managed policy ${p.values.policy_arn}`);
     return { address: r.address, name: String(r.values.name ?? r.name), trustedBy: [...new Set(trust)], permissions: [...inline, ...attached] };
   });
+}
+
+/** Account-and-region singletons the platform manages: applying it replaces the account's value. */
+const ACCOUNT_WIDE: Record<string, (r: TfResource) => string> = {
+  aws_lakeformation_data_lake_settings: (r) => `Lake Formation settings of the account: administrators ${list(r.values.admins).join(', ') || 'none'}; new databases and tables: ${list(r.values.create_database_default_permissions).length || list(r.values.create_table_default_permissions).length ? 'IAM_ALLOWED_PRINCIPALS defaults' : 'Lake Formation permissions only (no IAM_ALLOWED_PRINCIPALS defaults)'}`,
+  aws_glue_data_catalog_encryption_settings: (r) => `Glue Data Catalog encryption of the whole account: ${firstBlock(firstBlock(r.values.data_catalog_encryption_settings)?.encryption_at_rest)?.catalog_encryption_mode ?? '?'} with ${firstBlock(firstBlock(r.values.data_catalog_encryption_settings)?.encryption_at_rest)?.sse_aws_kms_key_id ?? 'no key'}`,
+};
+
+function accountWide(m: PlatformModel): Array<{ address: string; setting: string }> {
+  return m.resources.filter((r) => ACCOUNT_WIDE[r.type]).map((r) => ({ address: r.address, setting: ACCOUNT_WIDE[r.type](r) }));
 }
 
 function publicEndpoints(m: PlatformModel): Array<{ address: string; what: string }> {

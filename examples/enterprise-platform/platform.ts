@@ -154,15 +154,17 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
       streams: [{ name: 'clickstream', retentionHours: 168, partitionKeys: { event_type: '.event_type' } }],
       schemas: [{
         name: 'clickstream',
-        dataFormat: 'AVRO',
+        // JSON Schema: Firehose reads the event_type partition key from each record with JQ (JSON only).
+        dataFormat: 'JSON',
         compatibility: 'BACKWARD',
         definition: {
-          type: 'record', name: 'Click', namespace: 'com.acme.events',
-          fields: [
-            { name: 'user_id', type: 'string' },
-            { name: 'event_type', type: 'string' },
-            { name: 'ts', type: { type: 'long', logicalType: 'timestamp-millis' } },
-          ],
+          $schema: 'http://json-schema.org/draft-07/schema#', title: 'Click', type: 'object',
+          properties: {
+            user_id: { type: 'string' },
+            event_type: { type: 'string' },
+            ts: { type: 'integer', description: 'event time, epoch milliseconds' },
+          },
+          required: ['user_id', 'event_type', 'ts'],
         },
       }],
       batchSources: [{ name: 'crm', sourceUri: 's3://acme-crm-exports/daily/', schedule: 'cron(0 2 * * ? *)' }],

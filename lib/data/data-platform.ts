@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { invalid, show } from '../core/errors';
 import { INetwork } from '../network/network';
 import { DataLake, DataLakeProps } from './data-lake';
 import { StreamEngine, StreamIngestion, StreamProps } from './stream-ingestion';
@@ -18,7 +19,12 @@ export interface DataPlatformProps {
   readonly network?: INetwork;
   /** External sources copied into the raw zone on a schedule. @default none (no BatchIngestion) */
   readonly batchSources?: BatchSourceProps[];
-  /** Stream schemas in a Glue Schema Registry. @default none (no SchemaRegistry) */
+  /**
+   * Stream schemas in a Glue Schema Registry; a schema named like a stream describes that stream's
+   * records. A stream with `partitionKeys` must have a JSON schema (if any): Firehose extracts the
+   * keys with JQ, which reads JSON records only.
+   * @default none (no SchemaRegistry)
+   */
   readonly schemas?: SchemaProps[];
   /** Data quality rulesets on lake tables. @default none (no DataValidation) */
   readonly rulesets?: RulesetProps[];
@@ -40,6 +46,13 @@ export class DataPlatform extends Construct {
 
   constructor(scope: Construct, id: string, props: DataPlatformProps = {}) {
     super(scope, id);
+    for (const st of props.streams ?? []) {
+      const schema = props.schemas?.find((x) => x.name === st.name);
+      if (schema?.dataFormat === 'AVRO' && Object.keys(st.partitionKeys ?? {}).length > 0) {
+        invalid(this, `stream ${show(st.name)} has partitionKeys, but its schema ${show(schema.name)} in schemas has dataFormat "AVRO"; Firehose extracts partition keys with JQ from JSON records only.`,
+          `register the stream's records as JSON (schemas entry ${show(schema.name)}: dataFormat "JSON" with a JSON Schema definition), or drop partitionKeys from stream ${show(st.name)}.`);
+      }
+    }
     this.lake = new DataLake(this, 'lake', props.lake);
     if (props.streams?.length) {
       this.streams = new StreamIngestion(this, 'streams', {

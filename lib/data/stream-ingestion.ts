@@ -53,7 +53,8 @@ export interface StreamProps {
   readonly bufferIntervalSeconds?: number;
   /**
    * Dynamic partition keys taken from each JSON record, as `key -> JQ expression` (e.g.
-   * `{ tenant: '.tenant_id' }`); they precede the date partitions in the object key.
+   * `{ tenant: '.tenant_id' }`); they precede the date partitions in the object key. Firehose
+   * extracts them with JQ, so the stream's records must be JSON (not Avro).
    * @default none: partitions by delivery date only
    */
   readonly partitionKeys?: Record<string, string>;

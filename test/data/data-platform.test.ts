@@ -1,6 +1,13 @@
 import { DataPlatform } from '../../lib/data/data-platform';
+import { App } from 'cdktf';
 import { testStack } from '../support/fixtures';
 import { allText, danglingReferences, resource, resources, synthesize, Synthesized } from '../support/synth';
+
+const CLICK_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#', title: 'Click', type: 'object',
+  properties: { user_id: { type: 'string' }, event_type: { type: 'string' }, ts: { type: 'integer', description: 'event time, epoch milliseconds' } },
+  required: ['user_id', 'event_type', 'ts'],
+};
 
 /** The data domain in a prod stack named like the reference platform's, with the props of the reference example. */
 describe('DataPlatform (prod, reference example props)', () => {
@@ -12,10 +19,7 @@ describe('DataPlatform (prod, reference example props)', () => {
       new DataPlatform(stack, 'data', {
         lake: { accountSettings: { manageLakeFormation: true, lakeFormationAdmins: ['arn:aws:iam::111122223333:role/acme-data-admins'], manageCatalogEncryption: true } },
         streams: [{ name: 'clickstream', retentionHours: 168, partitionKeys: { event_type: '.event_type' } }],
-        schemas: [{
-          name: 'clickstream', dataFormat: 'AVRO', compatibility: 'BACKWARD',
-          definition: { type: 'record', name: 'Click', namespace: 'com.acme.events', fields: [{ name: 'user_id', type: 'string' }, { name: 'event_type', type: 'string' }, { name: 'ts', type: { type: 'long', logicalType: 'timestamp-millis' } }] },
-        }],
+        schemas: [{ name: 'clickstream', dataFormat: 'JSON', compatibility: 'BACKWARD', definition: CLICK_SCHEMA }],
         batchSources: [{ name: 'crm', sourceUri: 's3://acme-crm-exports/daily/', schedule: 'cron(0 2 * * ? *)' }],
         rulesets: [{ name: 'clickstream', zone: 'raw', table: 'clickstream', rules: ['RowCount > 0', 'IsComplete "user_id"', 'ColumnValues "event_type" in ["view", "click", "purchase"]'] }],
         alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:acme-mlops-prod-alerts',
@@ -52,5 +56,36 @@ describe('DataPlatform (prod, reference example props)', () => {
         if (([] as string[]).concat(st.Resource).includes('*')) expect(actions).toEqual(['lakeformation:GetDataAccess']);
       }
     }
+  });
+});
+
+describe('DataPlatform stream formats', () => {
+  test('the clickstream schema is JSON Schema, so its partition keys can be extracted', () => {
+    const s = synthesize((app) => {
+      new DataPlatform(testStack(app), 'data', {
+        streams: [{ name: 'clickstream', partitionKeys: { event_type: '.event_type' } }],
+        schemas: [{ name: 'clickstream', dataFormat: 'JSON', definition: CLICK_SCHEMA }],
+      });
+    });
+    const schema = resource(s.stacks.platform, 'aws_glue_schema', 'data_schemas_clickstream');
+    expect(schema.data_format).toBe('JSON');
+    expect(JSON.parse(schema.schema_definition).properties.event_type).toEqual({ type: 'string' });
+    expect(danglingReferences(s)).toEqual([]);
+  });
+
+  test('a stream with partitionKeys whose schema is AVRO is an error naming both props', () => {
+    const stack = testStack(new App({ outdir: '/tmp/cdktf-mlops-bad' }));
+    expect(() => new DataPlatform(stack, 'data', {
+      streams: [{ name: 'clickstream', partitionKeys: { event_type: '.event_type' } }],
+      schemas: [{ name: 'clickstream', dataFormat: 'AVRO', definition: { type: 'record', name: 'Click', fields: [{ name: 'event_type', type: 'string' }] } }],
+    })).toThrow(/^\[platform\/data\] stream "clickstream" has partitionKeys, but its schema "clickstream" in schemas has dataFormat "AVRO"; Firehose extracts partition keys with JQ from JSON records only\. Fix: register the stream's records as JSON \(schemas entry "clickstream": dataFormat "JSON" with a JSON Schema definition\), or drop partitionKeys from stream "clickstream"\.$/);
+  });
+
+  test('an AVRO schema is fine for a stream without partitionKeys', () => {
+    const stack = testStack(new App({ outdir: '/tmp/cdktf-mlops-bad' }));
+    expect(() => new DataPlatform(stack, 'data', {
+      streams: [{ name: 'clickstream' }],
+      schemas: [{ name: 'clickstream', dataFormat: 'AVRO', definition: { type: 'record', name: 'Click', fields: [{ name: 'event_type', type: 'string' }] } }],
+    })).not.toThrow();
   });
 });

@@ -96,3 +96,21 @@ export function checkScheduleExpression(scope: IConstruct, prop: string, expr: s
   }
   return expr;
 }
+
+/**
+ * The IAM statement an EventBridge Scheduler execution role needs when its schedules are encrypted
+ * with a customer-managed key (`kms_key_arn`): Scheduler decrypts the schedule's payload with the
+ * execution role when it invokes the target. Scoped to `scheduleArns` by the encryption context
+ * `aws:scheduler:schedule:arn`. The key policy needs nothing more when it lets IAM policies of the
+ * account grant the key (as every DomainKey's does); the identity creating the schedule needs
+ * kms:DescribeKey, kms:GenerateDataKey and kms:Decrypt on the key (the Terraform deployer).
+ */
+export function scheduleDecryptStatement(keyArn: string, scheduleArns: string[]): {
+  actions: string[]; resources: string[]; conditions: Record<string, Record<string, string[]>>;
+} {
+  return {
+    actions: ['kms:Decrypt'],
+    resources: [keyArn],
+    conditions: { ArnLike: { 'kms:EncryptionContext:aws:scheduler:schedule:arn': scheduleArns } },
+  };
+}

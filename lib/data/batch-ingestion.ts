@@ -127,7 +127,8 @@ export class BatchIngestion extends Construct {
       });
       keys.key('logs').grantEncryptDecrypt(role, 'logs');
     }
-    props.lake.grantWrite(this.crawlerRole, zoneName);
+    // The crawler catalogs the zone; it reads the landed prefixes and never writes or deletes objects.
+    props.lake.grantCatalogWrite(this.crawlerRole, zoneName);
 
     const seen = new Set<string>();
     for (const src of props.sources) {

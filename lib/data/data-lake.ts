@@ -322,11 +322,27 @@ export class DataLake extends Construct {
     const z = this.zone(zone);
     if (!this.remember(identity, zone, 'write')) return;
     z.bucket.grantWrite(identity, z.prefix);
+    this.catalogWrite(identity, z, 'write', ['INSERT', 'ALTER', 'DESCRIBE']);
+  }
+
+  /**
+   * Catalog the objects of `zone` without changing them (crawlers): create and update tables and
+   * partitions of the zone's database (IAM and Lake Formation: CREATE_TABLE and DESCRIBE on the
+   * database, ALTER and DESCRIBE on its tables, DATA_LOCATION_ACCESS on the zone's location). No
+   * S3 access at all: give the identity read access to the prefixes it catalogs on the bucket.
+   */
+  public grantCatalogWrite(identity: IGrantable, zone: string): void {
+    const z = this.zone(zone);
+    if (!this.remember(identity, zone, 'catalog')) return;
+    this.catalogWrite(identity, z, 'catalog', ['ALTER', 'DESCRIBE']);
+  }
+
+  private catalogWrite(identity: IGrantable, z: DataZone, kind: 'write' | 'catalog', tablePermissions: string[]): void {
     identity.addToPolicy({ actions: [...READ_CATALOG, ...WRITE_CATALOG], resources: this.catalogArns(z) });
     this.catalogKey.grantEncryptDecrypt(identity, 'glue');
-    this.lakePermission(identity, z, 'write', 'database', ['CREATE_TABLE', 'DESCRIBE']);
-    this.lakePermission(identity, z, 'write', 'tables', ['INSERT', 'ALTER', 'DESCRIBE']);
-    this.lakePermission(identity, z, 'write', 'location', ['DATA_LOCATION_ACCESS']);
+    this.lakePermission(identity, z, kind, 'database', ['CREATE_TABLE', 'DESCRIBE']);
+    this.lakePermission(identity, z, kind, 'tables', tablePermissions);
+    this.lakePermission(identity, z, kind, 'location', ['DATA_LOCATION_ACCESS']);
   }
 
   /** Glue ARNs of the catalog, the zone's database and its tables. */
@@ -346,7 +362,7 @@ export class DataLake extends Construct {
     return true;
   }
 
-  private lakePermission(identity: IGrantable, z: DataZone, kind: 'read' | 'write', on: 'database' | 'tables' | 'location', permissions: string[]): void {
+  private lakePermission(identity: IGrantable, z: DataZone, kind: 'read' | 'write' | 'catalog', on: 'database' | 'tables' | 'location', permissions: string[]): void {
     const who = snake(identity.node.path.split('/').slice(1).join('_'));
     new LakeformationPermissions(this, `${kind}_${snake(z.zoneName)}_${on}_${who}`, {
       principal: identity.roleArn,

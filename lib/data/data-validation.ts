@@ -6,7 +6,9 @@ import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { MlopsStack, snake } from '../core/mlops-stack';
 import { invalid, show } from '../core/errors';
-import { checkScheduleExpression } from '../core/schedule';
+import { checkScheduleExpression, scheduleDecryptStatement } from '../core/schedule';
+import { DomainKey } from '../security/domain-key';
+import { KeyRing } from '../security/key-ring';
 import { PlatformRole } from '../security/platform-role';
 import { DataLake } from './data-lake';
 
@@ -67,6 +69,8 @@ export class DataValidation extends Construct {
   public readonly evaluationRole: PlatformRole;
   /** The role EventBridge Scheduler assumes to start evaluations. */
   public readonly schedulerRole: PlatformRole;
+  /** The customer-managed key encrypting the schedules (their payloads name tables and roles). */
+  public readonly scheduleKey: DomainKey;
   /** Matches failed evaluations of these rulesets. */
   public readonly failureRule: CloudwatchEventRule;
   /** Fires when an evaluation failed. */
@@ -100,7 +104,9 @@ export class DataValidation extends Construct {
       resources: [stack.arn('logs', 'log-group:/aws-glue/*')],
     });
 
+    this.scheduleKey = KeyRing.of(this).key('schedules');
     const names: string[] = [];
+    const scheduleArns: string[] = [];
     for (const r of props.rulesets) {
       const name = stack.naming.name(this, 'glue-job', 'dq', r.name);
       if (this.rulesets.has(r.name)) invalid(this, `ruleset ${show(r.name)} is declared twice.`, 'declare each ruleset once.');
@@ -119,8 +125,11 @@ export class DataValidation extends Construct {
       const rulesetArn = stack.arn('glue', `dataQualityRuleset/${name}`);
       this.evaluationRole.addToPolicy({ actions: ['glue:GetDataQualityRuleset', 'glue:PublishDataQuality'], resources: [rulesetArn] });
       this.schedulerRole.addToPolicy({ actions: ['glue:StartDataQualityRulesetEvaluationRun'], resources: [rulesetArn] });
+      const scheduleName = stack.naming.name(this, 'eventbridge-rule', 'dq', r.name);
+      scheduleArns.push(stack.arn('scheduler', `schedule/default/${scheduleName}`));
       const sched = new SchedulerSchedule(this, `${snake(r.name)}_schedule`, {
-        name: stack.naming.name(this, 'eventbridge-rule', 'dq', r.name),
+        name: scheduleName,
+        kmsKeyArn: this.scheduleKey.keyArn,
         description: `Evaluates data quality ruleset ${name}`,
         scheduleExpression: schedule,
         scheduleExpressionTimezone: 'UTC',
@@ -140,6 +149,7 @@ export class DataValidation extends Construct {
       this.rulesets.set(r.name, { ruleset: rs, schedule: sched });
       names.push(name);
     }
+    this.schedulerRole.addToPolicy(scheduleDecryptStatement(this.scheduleKey.keyArn, scheduleArns));
 
     this.failureRule = new CloudwatchEventRule(this, 'failure_rule', {
       name: stack.naming.name(this, 'eventbridge-rule', 'dq', 'failed'),

@@ -1,6 +1,6 @@
 import { App } from 'cdktf';
 import { Construct } from 'constructs';
-import { checkScheduleExpression, scheduleExpressionProblem } from '../../lib/core/schedule';
+import { checkScheduleExpression, scheduleDecryptStatement, scheduleExpressionProblem } from '../../lib/core/schedule';
 
 describe('AWS schedule expressions', () => {
   test.each([
@@ -36,5 +36,15 @@ describe('AWS schedule expressions', () => {
     expect(() => checkScheduleExpression(scope, 'schedule', 'cron(0 3 * * *)')).toThrow(
       /^\[pipeline\] schedule "cron\(0 3 \* \* \*\)" has 5 fields; an AWS cron expression has 6 \(minutes hours day-of-month month day-of-week year\)\. Fix: use an AWS schedule expression such as "rate\(1 day\)"/);
     expect(checkScheduleExpression(scope, 'schedule', 'rate(7 days)')).toBe('rate(7 days)');
+  });
+});
+
+describe('scheduleDecryptStatement', () => {
+  test('kms:Decrypt on the key, only for the named schedules (encryption context)', () => {
+    expect(scheduleDecryptStatement('arn:aws:kms:eu-west-1:111122223333:key/k', ['arn:aws:scheduler:eu-west-1:111122223333:schedule/default/s'])).toEqual({
+      actions: ['kms:Decrypt'],
+      resources: ['arn:aws:kms:eu-west-1:111122223333:key/k'],
+      conditions: { ArnLike: { 'kms:EncryptionContext:aws:scheduler:schedule:arn': ['arn:aws:scheduler:eu-west-1:111122223333:schedule/default/s'] } },
+    });
   });
 });

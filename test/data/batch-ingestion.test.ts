@@ -3,7 +3,7 @@ import * as path from 'path';
 import { App } from 'cdktf';
 import { DataLake } from '../../lib/data/data-lake';
 import { BatchIngestion } from '../../lib/data/batch-ingestion';
-import { arr, danglingReferences, policy, resource, synthesize, Synthesized } from '../support/synth';
+import { arr, danglingReferences, policy, resource, resources, synthesize, Synthesized } from '../support/synth';
 import { testStack } from '../support/fixtures';
 
 
@@ -55,6 +55,19 @@ describe('BatchIngestion', () => {
     expect(st.find((x: any) => arr(x.Action).includes('s3:PutObject')).Resource).toBe('${aws_s3_bucket.lake_raw_bucket_bucket.arn}/batch/crm-export/*');
     expect(JSON.stringify(st)).not.toContain('lake_curated');
     for (const x of st) expect(arr(x.Resource)).not.toContain('*');
+  });
+
+  test('the crawler role reads the landed prefix and catalogs it, but cannot write or delete objects in the zone', () => {
+    const st = policy(resource(t, 'aws_iam_role_policy', 'batch_crawler_role_policy').policy).Statement;
+    const actions = st.flatMap((x: any) => arr(x.Action));
+    expect(actions.filter((a: string) => /^s3:(Put|Delete|Abort|Restore)/.test(a))).toEqual([]);
+    expect(st.find((x: any) => arr(x.Action).includes('s3:GetObject')).Resource).toBe('${aws_s3_bucket.lake_raw_bucket_bucket.arn}/batch/crm-export/*');
+    expect(actions).toContain('glue:CreateTable');
+    const perms = resources(t, 'aws_lakeformation_permissions');
+    const mine = Object.keys(perms).filter((k) => k.endsWith('_batch_crawler_role')).sort();
+    expect(mine).toEqual(['lake_catalog_raw_database_batch_crawler_role', 'lake_catalog_raw_location_batch_crawler_role', 'lake_catalog_raw_tables_batch_crawler_role']);
+    expect(perms.lake_catalog_raw_tables_batch_crawler_role.permissions).toEqual(['ALTER', 'DESCRIBE']);
+    expect(perms.lake_catalog_raw_database_batch_crawler_role.permissions).toEqual(['CREATE_TABLE', 'DESCRIBE']);
   });
 });
 

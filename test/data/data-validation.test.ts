@@ -38,8 +38,21 @@ describe('DataValidation', () => {
     const input = JSON.parse(sch.target.input);
     expect(input).toMatchObject({ Role: '${aws_iam_role.quality_evaluation_role_role.arn}', RulesetNames: ['${aws_glue_data_quality_ruleset.quality_clicks_ruleset.name}'], DataSource: { GlueTable: { TableName: 'clicks' } } });
     const st = policy(resource(t, 'aws_iam_role_policy', 'quality_scheduler_role_policy').policy).Statement;
-    expect(st.flatMap((x: any) => arr(x.Action)).sort()).toEqual(['glue:StartDataQualityRulesetEvaluationRun', 'iam:PassRole']);
+    expect(st.flatMap((x: any) => arr(x.Action)).sort()).toEqual(['glue:StartDataQualityRulesetEvaluationRun', 'iam:PassRole', 'kms:Decrypt']);
     for (const x of st) expect(arr(x.Resource)).not.toContain('*');
+  });
+
+  test('the schedule is encrypted with a customer-managed key its execution role may decrypt for these schedules only', () => {
+    const sch = resource(t, 'aws_scheduler_schedule', 'quality_clicks_schedule');
+    expect(sch.kms_key_arn).toBe('${aws_kms_key.keys_schedules_key.arn}');
+    const st = policy(resource(t, 'aws_iam_role_policy', 'quality_scheduler_role_policy').policy).Statement;
+    const decrypt = st.find((x: any) => arr(x.Action).includes('kms:Decrypt'));
+    expect(decrypt.Resource).toBe('${aws_kms_key.keys_schedules_key.arn}');
+    expect(decrypt.Condition).toEqual({ ArnLike: { 'kms:EncryptionContext:aws:scheduler:schedule:arn': [
+      'arn:${data.aws_partition.partition.partition}:scheduler:eu-west-1:${data.aws_caller_identity.caller_identity.account_id}:schedule/default/acme-dev-dq-clicks',
+    ] } });
+    const keyPolicy = policy(resource(t, 'aws_kms_key', 'keys_schedules_key').policy);
+    expect(keyPolicy.Statement[0]).toMatchObject({ Sid: 'AccountAdministers', Principal: { AWS: expect.stringMatching(/:root$/) } });
   });
 
   test('the evaluation role reads the table through Lake Formation', () => {

@@ -123,8 +123,8 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
       driftMonitor: 'fraud',
     }],
     ciCd: { repository: 'acme/ml-platform', stateBucketArn: 'arn:aws:s3:::acme-terraform-state' },
-    // MLflow from the platform's own ECR repository, built from images/mlflow (official image + PostgreSQL and S3 drivers).
-    experimentTracking: { image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme-mlops-prod/platform/mlflow:2.22.0-1' },
+    // MLflow from the platform's own ECR repository, built from images/mlflow (official image + PostgreSQL and S3 drivers, RDS CA bundle, IAM auth hook).
+    experimentTracking: { image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme-mlops-prod/platform/mlflow:2.22.0-2' },
     modelRegistry: { models: ['fraud'], approverPrincipalArns: ['arn:aws:iam::111122223333:role/acme-release-managers'] },
     containerRegistry: { models: ['fraud'], platformImages: ['mlflow', 'fraud-train'] },
     features: {

@@ -1,11 +1,14 @@
 import { Construct } from 'constructs';
-import { ApiObject } from 'cdk8s';
+import { ApiObject, JsonPatch } from 'cdk8s';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { MlopsStack } from '../core/mlops-stack';
+import * as k8s from '../core/k8s';
+import { restrictedContainerSecurityContext } from '../core/pod-security';
+import { containerResources } from '../core/scheduled-job';
 import { invalid, show } from '../core/errors';
 import { checkName } from '../core/naming';
 import { ServiceClient, ServiceResources, ServiceWorkload } from '../core/service-workload';
@@ -14,10 +17,14 @@ import { KeyRing } from '../security/key-ring';
 import { DomainKey } from '../security/domain-key';
 import { EncryptedLogGroup } from '../security/encrypted-log-group';
 import { SecureBucket } from '../security/secure-bucket';
+import { PlatformRole } from '../security/platform-role';
 import { ISecretStore } from '../security/secret-store';
 import { IWorkloadCluster, WorkloadIdentity } from '../security/workload-identity';
 
-/** Pinned official MLflow image (ghcr.io/mlflow/mlflow). See the docs about PostgreSQL and S3 drivers. */
+/**
+ * Pinned official MLflow image (ghcr.io/mlflow/mlflow). It lacks the PostgreSQL driver, boto3, the RDS
+ * CA bundle and the IAM authentication hook: run an image built from images/mlflow (see the docs).
+ */
 export const MLFLOW_IMAGE = 'ghcr.io/mlflow/mlflow:v2.22.0';
 /** PostgreSQL major version of the tracking database and its parameter group family. */
 export const TRACKING_DB_ENGINE = { version: '16', family: 'postgres16' } as const;
@@ -58,11 +65,22 @@ export interface ExperimentTrackingProps {
   readonly deletionProtection?: boolean;
   /** Bucket receiving the artifact bucket's access logs (isAccessLogTarget). @default a new log bucket */
   readonly accessLogs?: SecureBucket;
+  /**
+   * Seconds between RDS enhanced monitoring samples (1, 5, 10, 15, 30 or 60).
+   * @default 60
+   */
+  readonly monitoringIntervalSeconds?: number;
 }
 
 const DB_PORT = 5432;
 const DB_NAME = 'mlflow';
+/** RDS-managed master user (password in Secrets Manager, rotated by RDS); used only to create {@link DB_IAM_USER}. */
 const DB_USER = 'mlflow';
+/** The database user the server connects as, with IAM database authentication (no password). */
+export const DB_IAM_USER = 'mlflow_server';
+/** Where images/mlflow puts the RDS CA bundle. */
+const RDS_CA_BUNDLE = '/etc/ssl/certs/rds-global-bundle.pem';
+const MONITORING_INTERVALS = [1, 5, 10, 15, 30, 60];
 
 /**
  * An MLflow tracking server on the cluster, backed by RDS PostgreSQL and an S3 artifact bucket.
@@ -70,9 +88,15 @@ const DB_USER = 'mlflow';
  * - Database: CMK-encrypted, private in the data subnets, reachable on 5432 only from the cluster
  *   security group, TLS enforced (`rds.force_ssl=1`), RDS-managed master password in Secrets
  *   Manager (encrypted with the CMK) so no password is in Terraform state, Multi-AZ and deletion
- *   protection per profile, final snapshot, backups, log exports to encrypted log groups.
- * - Credentials reach the pod through an `ExternalSecret` that templates the backend-store URI from
- *   the RDS-managed secret; the operator may read exactly that secret.
+ *   protection per profile, final snapshot, backups, log exports to encrypted log groups, enhanced
+ *   monitoring and Performance Insights (CMK).
+ * - The server connects as `mlflow_server` with IAM database authentication: the image's hook signs a
+ *   short-lived token for each new connection with the server's workload identity (`rds-db:connect`
+ *   on that user only), over verified TLS; the backend-store URI has no password, so the master
+ *   password's rotation never breaks the server.
+ * - An init container of the server (`python -m mlflow_rds_iam bootstrap`) creates that user and its
+ *   grants, idempotently, as the master user, whose current credentials an `ExternalSecret` syncs
+ *   from the RDS-managed secret into the init container only; the operator may read exactly that secret.
  * - Artifacts: a SecureBucket; the server's workload identity may read, write and delete only in it.
  * - Server: a {@link ServiceWorkload} (probes, restricted pods, PDB, HPA, NetworkPolicy for clients).
  */
@@ -86,9 +110,12 @@ export class ExperimentTracking extends Construct {
   public readonly accessLogBucket: SecureBucket;
   public readonly identity: WorkloadIdentity;
   public readonly server: ServiceWorkload;
+  /** Syncs the RDS-managed master credentials (for the bootstrap init container only). */
   public readonly externalSecret: ApiObject;
+  /** The role RDS enhanced monitoring publishes OS metrics with. */
+  public readonly monitoringRole: PlatformRole;
   public readonly namespace: string;
-  /** Name of the Kubernetes Secret holding the backend-store URI. */
+  /** Name of the Kubernetes Secret holding the master user's current credentials (bootstrap only). */
   public readonly credentialsSecretName: string;
   /** In-cluster URL of the tracking server (MLFLOW_TRACKING_URI for clients). */
   public readonly trackingUri: string;
@@ -107,6 +134,10 @@ export class ExperimentTracking extends Construct {
     const storage = props.allocatedStorageGiB ?? 20;
     if (!Number.isInteger(storage) || storage < 20 || storage > 65536) {
       invalid(this, `allocatedStorageGiB ${show(storage)} is outside 20-65536.`, 'use a whole number of GiB from 20 (the gp3 minimum).');
+    }
+    const monitoringInterval = props.monitoringIntervalSeconds ?? 60;
+    if (!MONITORING_INTERVALS.includes(monitoringInterval)) {
+      invalid(this, `monitoringIntervalSeconds ${show(monitoringInterval)} is not an RDS enhanced monitoring interval.`, `use one of ${MONITORING_INTERVALS.join(', ')}.`);
     }
     const network = props.cluster.network;
     if (network.dataSubnetIds.length < 2) {
@@ -149,6 +180,12 @@ export class ExperimentTracking extends Construct {
     });
     const logGroups = ['postgresql', 'upgrade'].map((t) => new EncryptedLogGroup(this, `db_${t}_logs`, { name: `/aws/rds/instance/${identifier}/${t}` }));
     const preventDestroy = profile.preventDestroy;
+    this.monitoringRole = new PlatformRole(this, 'monitoring_role', {
+      nameParts: ['mlflow', 'rds-monitoring'],
+      description: 'RDS enhanced monitoring of the MLflow tracking database',
+      trust: [{ principals: { Service: 'monitoring.rds.amazonaws.com' }, actions: ['sts:AssumeRole'], conditions: { StringEquals: { 'aws:SourceAccount': stack.accountId } } }],
+      managedPolicies: ['service-role/AmazonRDSEnhancedMonitoringRole'],
+    });
     this.database = new DbInstance(this, 'database', {
       identifier,
       engine: 'postgres',
@@ -178,6 +215,9 @@ export class ExperimentTracking extends Construct {
       backupWindow: '02:00-03:00',
       maintenanceWindow: 'sun:03:30-sun:04:30',
       enabledCloudwatchLogsExports: ['postgresql', 'upgrade'],
+      iamDatabaseAuthenticationEnabled: true,
+      monitoringInterval,
+      monitoringRoleArn: this.monitoringRole.roleArn,
       performanceInsightsEnabled: true,
       performanceInsightsKmsKeyId: this.key.keyArn,
       performanceInsightsRetentionPeriod: 7,
@@ -211,35 +251,30 @@ export class ExperimentTracking extends Construct {
     this.artifactBucket.grantRead(this.identity, 'artifacts/');
     this.artifactBucket.grantWrite(this.identity, 'artifacts/');
     this.artifactBucket.grantDelete(this.identity, 'artifacts/');
+    // IAM database authentication as DB_IAM_USER only (not the master user).
+    this.identity.addToPolicy({
+      actions: ['rds-db:connect'],
+      resources: [stack.arn('rds-db', `dbuser:${this.database.resourceId}/${DB_IAM_USER}`)],
+    });
 
-    this.credentialsSecretName = `${name}-db`;
+    this.credentialsSecretName = `${name}-db-admin`;
     const k = props.cluster.workloads.scopeFor(this);
-    this.externalSecret = new ApiObject(k, 'db-credentials', {
+    this.externalSecret = new ApiObject(k, 'db-admin-credentials', {
       apiVersion: 'external-secrets.io/v1',
       kind: 'ExternalSecret',
       metadata: { name: this.credentialsSecretName, namespace: this.namespace, labels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/managed-by': 'cdktf-mlops' } },
       spec: {
-        refreshInterval: '1h',
+        // Follows the RDS-managed rotation (every 7 days); read by the bootstrap at each pod start.
+        refreshInterval: '15m',
         secretStoreRef: { name: props.secretStore.storeName, kind: props.secretStore.storeKind },
-        target: {
-          name: this.credentialsSecretName,
-          creationPolicy: 'Owner',
-          deletionPolicy: 'Delete',
-          template: {
-            engineVersion: 'v2',
-            type: 'Opaque',
-            data: {
-              // The password is URL-escaped by the operator; it exists only in the Kubernetes Secret.
-              MLFLOW_BACKEND_STORE_URI: `postgresql://{{ .username | urlquery }}:{{ .password | urlquery }}@${this.database.address}:${DB_PORT}/${DB_NAME}?sslmode=require`,
-            },
-          },
-        },
+        target: { name: this.credentialsSecretName, creationPolicy: 'Owner', deletionPolicy: 'Delete' },
         data: [
           { secretKey: 'username', remoteRef: { key: masterSecretArn, property: 'username' } },
           { secretKey: 'password', remoteRef: { key: masterSecretArn, property: 'password' } },
         ],
       },
     });
+    const pg = { PGHOST: this.database.address, PGPORT: String(DB_PORT), PGDATABASE: DB_NAME };
 
     this.server = new ServiceWorkload(this, 'server', {
       workloads: props.cluster.workloads,
@@ -254,8 +289,12 @@ export class ExperimentTracking extends Construct {
         '--serve-artifacts',
         '--artifacts-destination', `s3://${this.artifactBucket.bucketName}/artifacts`,
       ],
-      env: { HOME: '/tmp', AWS_REGION: stack.region, AWS_DEFAULT_REGION: stack.region },
-      secretEnv: { MLFLOW_BACKEND_STORE_URI: { secretName: this.credentialsSecretName, key: 'MLFLOW_BACKEND_STORE_URI' } },
+      env: {
+        HOME: '/tmp', AWS_REGION: stack.region, AWS_DEFAULT_REGION: stack.region,
+        // No password: the image's hook (MLFLOW_RDS_IAM_AUTH) adds a fresh IAM token to each new connection.
+        MLFLOW_BACKEND_STORE_URI: `postgresql://${DB_IAM_USER}@${this.database.address}:${DB_PORT}/${DB_NAME}?sslmode=verify-full&sslrootcert=${RDS_CA_BUNDLE}`,
+        MLFLOW_RDS_IAM_AUTH: '1',
+      },
       resources: props.resources ?? { cpu: '500m', memory: '1Gi' },
       healthPath: '/health',
       minReplicas: props.minReplicas,
@@ -266,6 +305,30 @@ export class ExperimentTracking extends Construct {
       labels: { 'app.kubernetes.io/component': 'experiment-tracking' },
     });
     this.trackingUri = this.server.url;
+    this.server.deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/initContainers', [this.bootstrapContainer(props.image ?? MLFLOW_IMAGE, pg)]));
+  }
+
+  /**
+   * The init container creating {@link DB_IAM_USER} (idempotent), as the master user with its
+   * current credentials; the only container that sees them. Override to change how the user is made.
+   */
+  protected bootstrapContainer(image: string, pg: Record<string, string>): k8s.Container {
+    const secret = (key: string) => ({ valueFrom: { secretKeyRef: { name: this.credentialsSecretName, key } } });
+    return {
+      name: 'db-bootstrap',
+      image,
+      imagePullPolicy: 'IfNotPresent',
+      command: ['python', '-m', 'mlflow_rds_iam', 'bootstrap'],
+      env: [
+        { name: 'HOME', value: '/tmp' },
+        ...Object.entries({ ...pg, MLFLOW_DB_IAM_USER: DB_IAM_USER }).map(([n, value]) => ({ name: n, value })),
+        { name: 'MLFLOW_DB_ADMIN_USERNAME', ...secret('username') },
+        { name: 'MLFLOW_DB_ADMIN_PASSWORD', ...secret('password') },
+      ],
+      resources: containerResources('100m', '128Mi'),
+      securityContext: restrictedContainerSecurityContext() as k8s.SecurityContext,
+      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+    };
   }
 
   /** The CMK of the tracking data (database, its secret, artifacts). Override to use another key. */

@@ -1,3 +1,6 @@
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 import { App } from 'cdktf';
 import { ExperimentTracking, ExperimentTrackingProps, MLFLOW_IMAGE } from '../../lib/registry/experiment-tracking';
 import { allObjects, allText, danglingReferences, object, policy, resource, resources, schemaViolations, synthesize, Synthesized } from '../support/synth';
@@ -95,10 +98,11 @@ describe('ExperimentTracking (prod)', () => {
     expect((rules[0] as any).cidr_ipv4).toBeUndefined();
   });
 
-  test('credentials: an ExternalSecret from the RDS-managed secret, via the given store', () => {
-    const es = object(s, 'ExternalSecret', 'mlflow-db', 'mlflow');
+  test('master credentials: an ExternalSecret from the RDS-managed secret, via the given store, following rotation', () => {
+    const es = object(s, 'ExternalSecret', 'mlflow-db-admin', 'mlflow');
     expect(es.apiVersion).toBe('external-secrets.io/v1');
     expect(es.spec.secretStoreRef).toEqual({ name: 'aws-secrets-manager', kind: 'ClusterSecretStore' });
+    expect(es.spec.refreshInterval).toBe('15m');
     const ref = '${aws_db_instance.tracking_database.master_user_secret[0].secret_arn}';
     // the workloads stack reads the secret ARN from the platform stack's output
     const output = 'cross_stack_output_aws_db_instance_tracking_database_master_user_secret_0_secret_arn';
@@ -108,7 +112,7 @@ describe('ExperimentTracking (prod)', () => {
       { secretKey: 'username', remoteRef: { key: remote, property: 'username' } },
       { secretKey: 'password', remoteRef: { key: remote, property: 'password' } },
     ]);
-    expect(es.spec.target.template.data.MLFLOW_BACKEND_STORE_URI).toMatch(/^postgresql:\/\/\{\{ \.username \| urlquery \}\}:\{\{ \.password \| urlquery \}\}@.+:5432\/mlflow\?sslmode=require$/);
+    expect(es.spec.target.template).toBeUndefined();
     // the store's identity may read exactly that secret and decrypt with the experiments key
     const doc = policy(resource(p, 'aws_iam_role_policy', 'test_store_identity_role_policy').policy);
     expect(doc.Statement).toEqual([
@@ -117,13 +121,55 @@ describe('ExperimentTracking (prod)', () => {
     ]);
   });
 
-  test('server: pinned official image, secrets by reference, database egress, probes on /health', () => {
+  test('server: connects as mlflow_server with IAM auth over verified TLS; no password and no secret in its environment', () => {
+    const c = object(s, 'Deployment', 'mlflow', 'mlflow').spec.template.spec.containers[0];
+    const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    expect(env.MLFLOW_BACKEND_STORE_URI).toMatch(/^postgresql:\/\/mlflow_server@\$\{[^}]+address\}:5432\/mlflow\?sslmode=verify-full&sslrootcert=\/etc\/ssl\/certs\/rds-global-bundle\.pem$/);
+    expect(env.MLFLOW_RDS_IAM_AUTH).toBe('1');
+    expect(c.env.filter((e: any) => e.valueFrom !== undefined)).toEqual([]);
+    expect(c.envFrom).toBeUndefined();
+  });
+
+  test('database: IAM authentication, enhanced monitoring with its own role, Performance Insights with the CMK', () => {
+    const db = resource(p, 'aws_db_instance', 'tracking_database');
+    expect(db.iam_database_authentication_enabled).toBe(true);
+    expect(db.monitoring_interval).toBe(60);
+    expect(db.monitoring_role_arn).toBe('${aws_iam_role.tracking_monitoring_role_role.arn}');
+    expect(db).toMatchObject({ performance_insights_enabled: true, performance_insights_kms_key_id: '${aws_kms_key.keys_experiments_key.arn}' });
+    const trust = policy(resource(p, 'aws_iam_role', 'tracking_monitoring_role_role').assume_role_policy).Statement;
+    expect(trust).toEqual([expect.objectContaining({ Principal: { Service: 'monitoring.rds.amazonaws.com' }, Action: 'sts:AssumeRole' })]);
+    expect(Object.values(resources(p, 'aws_iam_role_policy_attachment')).filter((a: any) => a.role.includes('tracking_monitoring_role')).map((a: any) => a.policy_arn))
+      .toEqual(['arn:${data.aws_partition.partition.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole']);
+  });
+
+  test('workload identity: rds-db:connect as mlflow_server on this database only, never as the master user', () => {
+    const doc = policy(resource(p, 'aws_iam_role_policy', 'tracking_identity_role_policy').policy);
+    const connect = doc.Statement.filter((st: any) => [].concat(st.Action).includes('rds-db:connect' as never));
+    expect(connect).toEqual([{ Effect: 'Allow', Action: 'rds-db:connect', Resource: expect.stringMatching(/:rds-db:eu-west-1:.+:dbuser:\$\{aws_db_instance\.tracking_database\.resource_id\}\/mlflow_server$/) }]);
+    expect(JSON.stringify(doc)).not.toMatch(/dbuser:[^"]*\/mlflow"/);
+  });
+
+  test('bootstrap: an init container creates the IAM user as the master user; only it sees the master credentials', () => {
+    const spec = object(s, 'Deployment', 'mlflow', 'mlflow').spec.template.spec;
+    expect(spec.initContainers).toHaveLength(1);
+    const init = spec.initContainers[0];
+    expect(init).toMatchObject({ name: 'db-bootstrap', image: MLFLOW_IMAGE, command: ['python', '-m', 'mlflow_rds_iam', 'bootstrap'] });
+    const env = Object.fromEntries(init.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    expect(env).toMatchObject({
+      PGPORT: '5432', PGDATABASE: 'mlflow', MLFLOW_DB_IAM_USER: 'mlflow_server',
+      MLFLOW_DB_ADMIN_USERNAME: { secretKeyRef: { name: 'mlflow-db-admin', key: 'username' } },
+      MLFLOW_DB_ADMIN_PASSWORD: { secretKeyRef: { name: 'mlflow-db-admin', key: 'password' } },
+    });
+    expect(env.PGHOST).toMatch(/address\}$/);
+    expect(init.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(spec.volumes.map((v: any) => v.name)).toContain('tmp');
+  });
+
+  test('server: pinned image, database egress, probes on /health', () => {
     const d = object(s, 'Deployment', 'mlflow', 'mlflow');
     const c = d.spec.template.spec.containers[0];
     expect(c.image).toBe(MLFLOW_IMAGE);
     expect(c.image).toMatch(/^ghcr\.io\/mlflow\/mlflow:v\d+\.\d+\.\d+$/);
-    expect(c.env).toContainEqual({ name: 'MLFLOW_BACKEND_STORE_URI', valueFrom: { secretKeyRef: { name: 'mlflow-db', key: 'MLFLOW_BACKEND_STORE_URI' } } });
-    expect(c.env.filter((e: any) => e.value !== undefined && /postgres/.test(e.value))).toEqual([]);
     expect(c.args.join(' ')).toContain('--artifacts-destination s3://${data.terraform_remote_state.cross-stack-reference-input-platform.outputs.cross_stack_output_aws_s3_bucket_tracking_artifact_bucket_bucket_bucket}/artifacts');
     expect(c.command).toEqual(['mlflow', 'server']);
     expect(c.readinessProbe.httpGet.path).toBe('/health');
@@ -156,12 +202,12 @@ describe('ExperimentTracking (prod)', () => {
     const bucket = '${aws_s3_bucket.tracking_artifact_bucket_bucket.arn}';
     const key = '${aws_kms_key.keys_experiments_key.arn}';
     const res = doc.Statement.flatMap((st: any) => [].concat(st.Resource));
-    expect(new Set(res)).toEqual(new Set([`${bucket}/artifacts/*`, bucket, key]));
+    expect(new Set(res.filter((r: string) => !r.includes(':rds-db:')))).toEqual(new Set([`${bucket}/artifacts/*`, bucket, key]));
     const actions = doc.Statement.flatMap((st: any) => [].concat(st.Action));
     expect(actions).toEqual(expect.arrayContaining(['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket']));
     expect(actions).not.toContain('s3:DeleteBucket');
     expect(actions).not.toContain('s3:PutBucketPolicy');
-    expect(actions.some((a: string) => a.startsWith('secretsmanager:') || a.startsWith('rds'))).toBe(false);
+    expect(actions.some((a: string) => a.startsWith('secretsmanager:') || a.startsWith('rds:'))).toBe(false);
     expect(doc.Statement.find((st: any) => st.Action === 's3:ListBucket' || (Array.isArray(st.Action) && st.Action.includes('s3:ListBucket'))).Condition)
       .toEqual({ StringLike: { 's3:prefix': ['artifacts/*'] } });
   });
@@ -190,6 +236,20 @@ describe('ExperimentTracking (dev profile, the cluster\'s own secret store)', ()
     expect(danglingReferences(s)).toEqual([]);
     expect(schemaViolations(allObjects(s))).toEqual([]);
     expect(secretFindings(allText(s))).toEqual([]);
+  });
+});
+
+describe('images/mlflow/mlflow_rds_iam.py (IAM token hook and bootstrap, against stand-ins)', () => {
+  const python = ['python3', 'python'].find((x) => spawnSync(x, ['--version']).status === 0);
+  (python ? test : test.skip)('fresh token per connection, verified TLS, idempotent bootstrap', () => {
+    const out = execFileSync(python!, [path.join(__dirname, 'scripts', 'check_mlflow_rds_iam.py')], { encoding: 'utf8' });
+    expect(out).toMatch(/^9 passed, 0 failed$/m);
+  });
+  test('the image installs the hook, its .pth loader and the RDS CA bundle', () => {
+    const dockerfile = fs.readFileSync(path.join(__dirname, '..', '..', 'images', 'mlflow', 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain('https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem');
+    expect(dockerfile).toContain('cp /tmp/mlflow_rds_iam/mlflow_rds_iam.py /tmp/mlflow_rds_iam/mlflow_rds_iam.pth "$site/"');
+    expect(fs.readFileSync(path.join(__dirname, '..', '..', 'images', 'mlflow', 'mlflow_rds_iam.pth'), 'utf8').trim()).toBe('import mlflow_rds_iam');
   });
 });
 
@@ -222,6 +282,9 @@ describe('ExperimentTracking invalid input', () => {
   });
   test('mutable image tag', () => {
     expect(attempt('dev', { image: 'ghcr.io/mlflow/mlflow:latest' })).toThrow(/^\[platform\/tracking\/server\] image "ghcr\.io\/mlflow\/mlflow:latest" uses the mutable tag "latest"\./);
+  });
+  test('an enhanced monitoring interval RDS does not offer', () => {
+    expect(attempt('dev', { monitoringIntervalSeconds: 20 })).toThrow(/^\[platform\/tracking\] monitoringIntervalSeconds 20 is not an RDS enhanced monitoring interval\. Fix: use one of 1, 5, 10, 15, 30, 60\.$/);
   });
   test('namespace that is not a DNS label', () => {
     expect(attempt('dev', { namespace: 'ML_flow' })).toThrow(/^\[platform\/tracking\] Kubernetes namespace name "ML_flow" is not allowed/);

@@ -150,7 +150,7 @@ describe('output formats', () => {
   });
   test('JSON round-trips every section', () => {
     const j = JSON.parse(run('review', bad.outdir, '--format', 'json', '--fail-on', 'none').stdout);
-    expect(Object.keys(j).sort()).toEqual(['charts', 'compliance', 'cost', 'encryption', 'findings', 'generatedBy', 'images', 'objectCount', 'publicEndpoints', 'resourceCount', 'roles', 'rules', 'source']);
+    expect(Object.keys(j).sort()).toEqual(['accountWide', 'charts', 'compliance', 'cost', 'encryption', 'findings', 'generatedBy', 'images', 'objectCount', 'publicEndpoints', 'resourceCount', 'roles', 'rules', 'source']);
     expect(j.findings).toHaveLength(r.findings.length);
   });
   test('SARIF 2.1.0: valid against the official schema, for a cdktf.out and a plan', () => {

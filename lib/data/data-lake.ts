@@ -86,7 +86,8 @@ export interface LakeAccountSettings {
   readonly manageLakeFormation?: boolean;
   /**
    * Lake Formation administrators added besides the current ones and the identity that runs
-   * Terraform (IAM role or user ARNs). Needs `manageLakeFormation`.
+   * Terraform (IAM role or user ARNs). Needs `manageLakeFormation`. Taking an ARN out of this list later
+   * does not remove it (it is then one of the current administrators): remove it in Lake Formation.
    * @default none
    */
   readonly lakeFormationAdmins?: string[];

@@ -118,6 +118,8 @@ export interface MlClusterAddons {
 export class MlCluster extends Construct implements IIdentityCluster, IAddonCluster {
   public readonly cluster: EksCluster;
   public readonly clusterName: string;
+  /** The cluster name as a reference to {@link cluster} (`${aws_eks_cluster.<id>.name}`): orders what uses it after the cluster. */
+  public readonly clusterNameRef: string;
   public readonly version: string;
   public readonly clusterRole: PlatformRole;
   public readonly nodeRole: PlatformRole;
@@ -204,6 +206,7 @@ export class MlCluster extends Construct implements IIdentityCluster, IAddonClus
       upgradePolicy: { supportType: 'STANDARD' },
       dependsOn: [this.logGroup.logGroup],
     });
+    this.clusterNameRef = this.cluster.name;
 
     if (props.irsa) {
       this.oidcProvider = new IamOpenidConnectProvider(this, 'oidc_provider', {

@@ -5,6 +5,8 @@ import { MlCluster, CONTROL_PLANE_LOG_TYPES, SUPPORTED_KUBERNETES_VERSIONS } fro
 import { ADDON_CHARTS } from '../../lib/compute/addon-versions';
 import { allObjects, danglingReferences, object, policy, resource, resources, schemaViolations, synthesize, Synthesized } from '../support/synth';
 import { testCluster, testStack } from '../support/fixtures';
+import { WorkloadIdentity } from '../../lib/security/workload-identity';
+import { clusterScopedCount, unorderedClusterResources } from './cluster-ordering';
 
 const newApp = () => new App({ outdir: '/tmp/cdktf-mlops-unused' });
 
@@ -13,7 +15,9 @@ describe('MlCluster (defaults)', () => {
   let p: any;
   beforeAll(() => {
     s = synthesize((app) => {
-      const { cluster } = testCluster(app, { cluster: { adminRoleArns: ['arn:aws:iam::111122223333:role/platform-admin'] } });
+      const { stack, cluster } = testCluster(app, { cluster: { adminRoleArns: ['arn:aws:iam::111122223333:role/platform-admin'] } });
+      // An identity of a construct outside the cluster (as a team or a model server creates one).
+      new WorkloadIdentity(stack, 'scorer_identity', { cluster, namespace: 'models', serviceAccountName: 'scorer' });
       cluster.secretStore.grantRead('arn:aws:secretsmanager:eu-west-1:111122223333:secret:mlflow-db-AbCdEf', 'arn:aws:kms:eu-west-1:111122223333:key/abc');
     });
     p = s.stacks.platform;
@@ -22,6 +26,17 @@ describe('MlCluster (defaults)', () => {
   test('references resolve and Kubernetes objects pass schema validation', () => {
     expect(danglingReferences(s)).toEqual([]);
     expect(schemaViolations(allObjects(s))).toEqual([]);
+  });
+
+  test('on a first apply every cluster-scoped resource is created after the cluster (it references aws_eks_cluster)', () => {
+    expect(clusterScopedCount(p)).toBeGreaterThan(10);
+    expect(unorderedClusterResources(p)).toEqual([]);
+    // A pod identity association of another construct names the cluster through its resource.
+    expect(resource(p, 'aws_eks_pod_identity_association', 'scorer_identity_association').cluster_name).toBe('${aws_eks_cluster.cluster_cluster.name}');
+    expect(resource(p, 'aws_eks_pod_identity_association', 'cluster_external_secrets_identity_association').cluster_name).toBe('${aws_eks_cluster.cluster_cluster.name}');
+    // The trust condition keeps the literal name (EKS sets it as a session tag).
+    const trust = policy(resource(p, 'aws_iam_role', 'scorer_identity_role_role').assume_role_policy);
+    expect(trust.Statement[0].Condition.StringEquals['aws:RequestTag/eks-cluster-name']).toBe('acme-dev');
   });
 
   test('the API endpoint is private only', () => {

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Yaml } from 'cdk8s';
 import { createReferencePlatform } from '../../examples/enterprise-platform/platform';
+import { clusterScopedCount, unorderedClusterResources } from '../compute/cluster-ordering';
 import { allObjects, allText, danglingReferences, resource, resources, schemaViolations, synthesize, Synthesized } from '../support/synth';
 
 describe('the reference platform (examples/enterprise-platform)', () => {
@@ -16,6 +17,12 @@ describe('the reference platform (examples/enterprise-platform)', () => {
 
   test('every Terraform reference in every stack resolves', () => {
     expect(danglingReferences(s)).toEqual([]);
+  });
+
+  test('on a first apply every cluster-scoped resource (associations, access entries, add-ons, node groups) waits for the cluster', () => {
+    const p = s.stacks['mlops-prod-platform'];
+    expect(clusterScopedCount(p)).toBeGreaterThan(20);
+    expect(unorderedClusterResources(p)).toEqual([]);
   });
 
   test('every Kubernetes object passes the upstream OpenAPI schemas', () => {

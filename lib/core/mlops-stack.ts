@@ -9,6 +9,7 @@ import { EnvironmentName, EnvironmentProfile, Profiles } from './profiles';
 import { checkTags } from './tagging';
 import { Naming } from './naming';
 import { configureStateBackend, StateBackendProps } from './state-backend';
+import type { AppliedFrom } from './workloads-stack';
 
 export { StateBackendProps } from './state-backend';
 
@@ -55,6 +56,11 @@ export class MlopsStack extends SynthOnceStack {
   public readonly naming: Naming;
   public readonly tags: Record<string, string>;
   public readonly awsProvider: AwsProvider;
+  /**
+   * Where this stack is applied from: `anywhere` with AWS credentials. It holds AWS resources only (an
+   * MlCluster's charts and Kubernetes objects go to its AddonsStack and WorkloadsStack).
+   */
+  public readonly appliedFrom: AppliedFrom = 'anywhere';
   /** Where this stack keeps state; stacks derived from it (workloads) use the same bucket. */
   public readonly backendProps?: StateBackendProps;
   private readonly logicalIds = new Map<string, string>();

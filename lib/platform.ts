@@ -45,7 +45,7 @@ export interface MlopsPlatformProps {
   readonly region: string;
   /** Tags for every AWS resource; owner, cost-center and data-classification are required (environment is set from the profile). */
   readonly tags: Record<string, string>;
-  /** Remote state for both stacks. @default local state */
+  /** Remote state for every stack (platform, addons, workloads), each at its own key. @default local state */
   readonly backend?: StateBackendProps;
   /** Network to create, or an existing VPC to use. @default a new Network with profile defaults */
   readonly network?: NetworkProps | { readonly existing: ExistingNetworkAttributes };
@@ -180,7 +180,7 @@ export interface MlopsPlatformProps {
    */
   readonly cost?: Omit<CostControlsProps, 'alertTopic'>;
   /**
-   * The policy pack checked at synth over both stacks (errors fail the synth; suppressions need a reason).
+   * The policy pack checked at synth over every stack (errors fail the synth; suppressions need a reason).
    * @default every rule, no suppressions
    */
   readonly policy?: PolicyPackProps;

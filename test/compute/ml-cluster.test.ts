@@ -327,6 +327,7 @@ describe('MlCluster: who reaches the API endpoint', () => {
 
   test('with a backend, the add-ons stack keeps its own state key', () => {
     const b = synthesize((app) => testCluster(app, { stack: { backend: { bucket: 'acme-tf-state', region: 'eu-west-1' } } }));
+    expect(danglingReferences(b)).toEqual([]);
     expect(b.stacks['platform-addons'].terraform.backend.s3).toMatchObject({ bucket: 'acme-tf-state', key: 'cdktf-mlops/platform-addons.tfstate', use_lockfile: true, encrypt: true });
     expect(b.stacks.platform.terraform.backend.s3.key).toBe('cdktf-mlops/platform.tfstate');
     expect(b.stacks['platform-addons'].data.terraform_remote_state).toEqual({

@@ -1,10 +1,10 @@
 import { Construct, IConstruct, Node } from 'constructs';
-import { TerraformElement } from 'cdktf';
+import { TerraformElement, TerraformProvider } from 'cdktf';
 import { SynthOnceStack } from './synth-once-stack';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
-import { invalid, show } from './errors';
+import { invalid, show, validateAtSynth } from './errors';
 import { EnvironmentName, EnvironmentProfile, Profiles } from './profiles';
 import { checkTags } from './tagging';
 import { Naming } from './naming';
@@ -87,6 +87,20 @@ export class MlopsStack extends SynthOnceStack {
     this.awsProvider = new AwsProvider(this, 'aws', { region: props.region, defaultTags: [{ tags: this.tags }] });
     this.backendProps = props.backend;
     if (props.backend) configureStateBackend(this, props.backend);
+    validateAtSynth(this, () => this.checkAppliedFromAnywhere());
+  }
+
+  /**
+   * A stack applied from anywhere cannot hold what talks to a cluster's API (its endpoint may be
+   * private): helm and kubernetes providers belong in an AddonsStack or WorkloadsStack.
+   */
+  protected checkAppliedFromAnywhere(): Array<{ problem: string; fix: string }> {
+    return this.node.findAll()
+      .filter((c): c is TerraformProvider => c instanceof TerraformProvider && ['helm', 'kubernetes'].includes(c.terraformResourceType))
+      .map((p) => ({
+        problem: `${p.node.path} configures the ${p.terraformResourceType} provider, but this stack is applied from anywhere (appliedFrom "anywhere") and a cluster's API endpoint is reachable only from its network.`,
+        fix: 'install charts through a HelmAddon (the cluster\'s AddonsStack) and Kubernetes objects through cluster.workloads.scopeFor() (the WorkloadsStack).',
+      }));
   }
 
   /** The account id the stack deploys into (a data source, created on first use). */

@@ -43,6 +43,11 @@ export class AddonsStack extends SynthOnceStack {
     if (props.backend) configureStateBackend(this, props.backend);
   }
 
+  /** The construct path of each release's owner (usually a HelmAddon of the platform stack), by release id. */
+  public get releaseOwners(): ReadonlyMap<string, string> {
+    return this.owners;
+  }
+
   /** The helm provider (exists once the stack is connected to a cluster). */
   public get provider(): HelmProvider | undefined {
     return this.helmProvider;

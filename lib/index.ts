@@ -5,6 +5,7 @@ export * from './core/tagging';
 export * from './core/cidr';
 export * from './core/mlops-stack';
 export * from './core/workloads-stack';
+export * from './core/addons-stack';
 export * from './core/object-manifest';
 export * as k8s from './core/k8s';
 export { tokenStackTracesEnabled } from './core/token-stack-traces';

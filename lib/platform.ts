@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { MlopsStack, StateBackendProps } from './core/mlops-stack';
 import { WorkloadsStack } from './core/workloads-stack';
+import { AddonsStack } from './core/addons-stack';
 import { EnvironmentName, EnvironmentProfile, profileFor } from './core/profiles';
 import { invalid, show } from './core/errors';
 import { ExistingNetworkAttributes, INetwork, Network, NetworkProps } from './network/network';
@@ -44,12 +45,12 @@ export interface MlopsPlatformProps {
   readonly region: string;
   /** Tags for every AWS resource; owner, cost-center and data-classification are required (environment is set from the profile). */
   readonly tags: Record<string, string>;
-  /** Remote state for both stacks. @default local state */
+  /** Remote state for every stack (platform, addons, workloads), each at its own key. @default local state */
   readonly backend?: StateBackendProps;
   /** Network to create, or an existing VPC to use. @default a new Network with profile defaults */
   readonly network?: NetworkProps | { readonly existing: ExistingNetworkAttributes };
   /** Cluster settings. @default an MlCluster with profile defaults */
-  readonly cluster?: Omit<MlClusterProps, 'network' | 'workloads'>;
+  readonly cluster?: Omit<MlClusterProps, 'network' | 'workloads' | 'addonsStack'>;
   /**
    * The data domain: lake, stream and batch ingestion, schemas, data quality.
    * @default a DataLake with raw, curated and features zones
@@ -179,7 +180,7 @@ export interface MlopsPlatformProps {
    */
   readonly cost?: Omit<CostControlsProps, 'alertTopic'>;
   /**
-   * The policy pack checked at synth over both stacks (errors fail the synth; suppressions need a reason).
+   * The policy pack checked at synth over every stack (errors fail the synth; suppressions need a reason).
    * @default every rule, no suppressions
    */
   readonly policy?: PolicyPackProps;
@@ -191,15 +192,21 @@ export interface MlopsPlatformProps {
 }
 
 /**
- * The whole MLOps platform with sane defaults, as two stacks:
- * - `<id>-platform`: AWS infrastructure (network, keys, cluster, data and ML services);
- * - `<id>-workloads`: the Kubernetes objects, applied to the platform's cluster.
+ * The whole MLOps platform with sane defaults, as three ordered stacks:
+ * - `<id>-platform`: AWS infrastructure (network, keys, cluster, identities, data and ML services),
+ *   applied from anywhere with AWS credentials;
+ * - `<id>-addons`: the cluster add-on charts (helm releases), and
+ * - `<id>-workloads`: the Kubernetes objects, both applied to the platform's cluster from a runner that
+ *   reaches its API endpoint (`cluster.privateEndpointSourceCidrs` / `...SecurityGroupIds`, or
+ *   `cluster.publicEndpointCidrs`).
  *
- * Deploy the platform stack first; the workloads stack reads the cluster endpoint from its outputs.
+ * Deploy platform, then addons, then workloads; each reads the cluster endpoint from the platform outputs.
  */
 export class MlopsPlatform extends Construct {
   public readonly platformStack: MlopsStack;
   public readonly workloadsStack: WorkloadsStack;
+  /** The add-on charts of the cluster (applied after the platform stack, before the workloads stack). */
+  public readonly addonsStack: AddonsStack;
   public readonly network: INetwork;
   public readonly keys: KeyRing;
   public readonly cluster: MlCluster;
@@ -240,6 +247,7 @@ export class MlopsPlatform extends Construct {
       tags: props.tags,
       backend: props.backend,
     });
+    this.addonsStack = new AddonsStack(this, `${id}-addons`, { backend: props.backend });
     this.workloadsStack = new WorkloadsStack(this, `${id}-workloads`, { backend: props.backend });
     this.workloadsStack.addDependency(this.platformStack);
     this.keys = KeyRing.of(this.platformStack);
@@ -249,6 +257,7 @@ export class MlopsPlatform extends Construct {
       ...props.cluster,
       network: this.network,
       workloads: this.workloadsStack,
+      addonsStack: this.addonsStack,
     });
     this.systemNamespace = new RestrictedNamespace(this.platformStack, 'system_namespace', {
       workloads: this.workloadsStack,

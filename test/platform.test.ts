@@ -33,6 +33,20 @@ describe('MlopsPlatform', () => {
     expect(resource(p, 'aws_eks_cluster', 'cluster_cluster').upgrade_policy.support_type).toBe('EXTENDED');
   });
 
+  test('three stacks: the platform applied from anywhere, then the add-ons and workloads from a runner admitted to the private endpoint', () => {
+    let platform!: MlopsPlatform;
+    const s = synthesize((app) => {
+      platform = new MlopsPlatform(app, 'acme', { ...props, cluster: { privateEndpointSourceSecurityGroupIds: ['sg-0123456789abcdef0'] } });
+    });
+    expect(Object.keys(s.stacks).sort()).toEqual(['acme-addons', 'acme-platform', 'acme-workloads']);
+    expect(danglingReferences(s)).toEqual([]);
+    expect([platform.platformStack.appliedFrom, platform.addonsStack.appliedFrom, platform.workloadsStack.appliedFrom]).toEqual(['anywhere', 'cluster-network', 'cluster-network']);
+    expect(platform.cluster.addonsStack).toBe(platform.addonsStack);
+    expect(resource(s.stacks['acme-platform'], 'aws_vpc_security_group_ingress_rule', 'cluster_api_from_sg_0123456789abcdef0'))
+      .toMatchObject({ referenced_security_group_id: 'sg-0123456789abcdef0', from_port: 443, to_port: 443, ip_protocol: 'tcp' });
+    expect(Object.keys(s.stacks['acme-addons'].resource)).toEqual(['helm_release']);
+  });
+
   test('an existing VPC can be used instead of a new one', () => {
     const s = synthesize((app) => new MlopsPlatform(app, 'acme', {
       ...props,

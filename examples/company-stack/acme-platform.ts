@@ -19,7 +19,7 @@ export class AcmePlatform extends MlopsPlatform {
       name: 'acme-ml',
       region: 'eu-central-1',
       backend: { bucket: `acme-terraform-state-${props.environment}`, region: 'eu-central-1', keyPrefix: 'acme-ml' },
-      cluster: { adminRoleArns: ['arn:aws:iam::111122223333:role/acme-platform-admins'] },
+      cluster: { adminRoleArns: ['arn:aws:iam::111122223333:role/acme-platform-admins'], privateEndpointSourceCidrs: ['10.0.0.0/18'] },
       ...props,
       profileOverrides: { logRetentionDays: 731, ...props.profileOverrides },
       tags: {

@@ -18,6 +18,8 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
     cost: { monthlyBudgetUsd: 60000, teamBudgetsUsd: { fraud: 15000 } },
     cluster: {
       adminRoleArns: ['arn:aws:iam::111122223333:role/acme-platform-admins'],
+      // The CI runners that apply the add-ons and workloads stacks run in the first private subnet.
+      privateEndpointSourceCidrs: ['10.0.0.0/18'],
     },
     gpuPools: [{
       poolName: 'training',

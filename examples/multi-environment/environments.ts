@@ -19,7 +19,8 @@ export function createEnvironments(scope: Construct): Record<EnvironmentName, Ml
       region: e.region,
       tags: { owner: 'ml-platform@acme.example', 'cost-center': 'cc-4711', 'data-classification': env === 'prod' ? 'confidential' : 'internal' },
       backend: { bucket: e.stateBucket, region: e.region, keyPrefix: 'acme-mlops' },
-      cluster: { adminRoleArns: [e.adminRoleArn] },
+      // The CI runners that apply the add-ons and workloads stacks run in the first private subnet.
+      cluster: { adminRoleArns: [e.adminRoleArn], privateEndpointSourceCidrs: ['10.0.0.0/18'] },
     });
   }
   return out;

@@ -5,6 +5,7 @@ import { TerraformStack } from 'cdktf';
 import { ApiObject } from 'cdk8s';
 import { MlopsStack } from '../core/mlops-stack';
 import { WorkloadsStack } from '../core/workloads-stack';
+import { AddonsStack } from '../core/addons-stack';
 import { SynthOnceStack } from '../core/synth-once-stack';
 import { LifecyclePhase, lifecyclePhaseOf } from './lifecycle-phases';
 
@@ -138,7 +139,9 @@ export function buildArchitectureModel(app: IConstruct, outdir: string, title?: 
           if (spec?.serviceAccountName && m.metadata?.namespace) workloads.push({ owner, namespace: m.metadata.namespace, serviceAccount: spec.serviceAccountName });
           continue;
         }
-        const owner = ownerOf(r['//']?.metadata?.path ?? '');
+        // A chart's release (add-ons stack) belongs to its HelmAddon (platform stack).
+        const releaseOwner = type === 'helm_release' && stack instanceof AddonsStack ? stack.releaseOwners.get(name) : undefined;
+        const owner = ownerOf(releaseOwner ?? r['//']?.metadata?.path ?? '');
         if (!owner) continue;
         const address = `${type}.${name}`;
         owner.resources.push({ type, address, source: 'terraform' });

@@ -16,7 +16,7 @@ export interface ExternalSecretsOperatorProps {
 }
 
 /**
- * External Secrets Operator (official chart, CRDs installed by the platform stack) and the
+ * External Secrets Operator (official chart, CRDs installed by the add-ons stack) and the
  * ClusterSecretStore `aws-secrets-manager`. Its identity starts with no permissions: each
  * `grantRead(secretArn)` allows reading exactly that secret.
  */

@@ -1,16 +1,19 @@
-import { Construct } from 'constructs';
-import { ITerraformDependable, Lazy } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+import { ITerraformDependable, Lazy, TerraformStack } from 'cdktf';
 import { Release } from '@cdktf/provider-helm/lib/release';
-import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
+import { AddonsStack } from '../core/addons-stack';
 import { IIdentityCluster, WorkloadIdentity } from '../security/workload-identity';
 import { ADDON_CHARTS, AddonChartName } from './addon-versions';
 import { renderTemplateText } from '../core/terraform-literals';
 
 /** What a chart add-on needs of its cluster. */
 export interface IAddonCluster extends IIdentityCluster {
-  /** The helm provider of the platform stack, configured for this cluster. */
-  readonly helmProvider: HelmProvider;
-  /** What a release waits for (the node groups that run it). */
+  /** The stack that installs this cluster's charts (its helm provider is configured for the cluster). */
+  readonly addonsStack: AddonsStack;
+  /**
+   * What a release waits for (the node groups that run it). Those of another stack (the platform
+   * stack) are ordered by the stack dependency: that stack is applied first.
+   */
   readonly addonDependencies: ITerraformDependable[];
 }
 
@@ -28,18 +31,24 @@ export interface HelmAddonProps {
   readonly serviceAccountName?: string;
   /** What the add-on is (IAM description). @default the chart name */
   readonly description?: string;
-  /** What the release waits for besides the system nodes (e.g. a release whose CRDs it uses). @default nothing else */
+  /**
+   * What the release waits for besides the system nodes (e.g. a release whose CRDs it uses); what lives in
+   * another stack than the release is ordered by the stack dependency instead. @default nothing else
+   */
   readonly dependsOn?: ITerraformDependable[];
   /** Seconds Helm waits for the release. @default 600 */
   readonly timeoutSeconds?: number;
 }
 
 /**
- * One cluster add-on installed from its official chart at the version pinned in ADDON_CHARTS,
- * by the platform stack (so the CRDs exist before the workloads stack plans), with its own
- * least-privilege WorkloadIdentity when it calls AWS. Subclasses supply `values()`.
+ * One cluster add-on installed from its official chart at the version pinned in ADDON_CHARTS, with its
+ * own least-privilege WorkloadIdentity when it calls AWS. The construct and its identity (IAM role,
+ * pod identity association) live in the platform stack; its `helm_release.<id>` lives in the cluster's
+ * add-ons stack (AddonsStack), applied after the platform stack and before the workloads stack, so
+ * the CRDs exist before the workloads stack plans. Subclasses supply `values()`.
  */
 export abstract class HelmAddon extends Construct {
+  /** The release, in the cluster's add-ons stack (`helm_release.<this construct's id>`). */
   public readonly release: Release;
   /** The controller's identity (grants only), when it calls AWS. */
   public readonly identity?: WorkloadIdentity;
@@ -57,8 +66,10 @@ export abstract class HelmAddon extends Construct {
         description: props.description ?? ref.chart,
       });
     }
-    this.release = new Release(this, 'release', {
-      provider: props.cluster.helmProvider,
+    const addons = props.cluster.addonsStack;
+    const sameStack = (d: ITerraformDependable) => TerraformStack.of(d as unknown as IConstruct) === addons;
+    const dependsOn = [...props.cluster.addonDependencies, ...(props.dependsOn ?? []), ...(this.identity?.association ? [this.identity.association] : [])].filter(sameStack);
+    this.release = addons.addRelease(this, {
       name: props.chart,
       repository: ref.repository,
       chart: ref.chart,
@@ -69,7 +80,7 @@ export abstract class HelmAddon extends Construct {
       cleanupOnFail: true,
       timeout: props.timeoutSeconds ?? 600,
       values: [this.renderValues()],
-      dependsOn: [...props.cluster.addonDependencies, ...(props.dependsOn ?? []), ...(this.identity?.association ? [this.identity.association] : [])],
+      dependsOn: dependsOn.length > 0 ? dependsOn : undefined,
     });
   }
 

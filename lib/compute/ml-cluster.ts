@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Annotations, App, Fn, ITerraformDependable, TerraformOutput } from 'cdktf';
+import { Annotations, App, Fn, ITerraformDependable, TerraformOutput, Token } from 'cdktf';
 import { EksCluster } from '@cdktf/provider-aws/lib/eks-cluster';
 import { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group';
 import { EksAddon } from '@cdktf/provider-aws/lib/eks-addon';
@@ -7,11 +7,13 @@ import { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry';
 import { EksAccessPolicyAssociation } from '@cdktf/provider-aws/lib/eks-access-policy-association';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
-import { MlopsStack } from '../core/mlops-stack';
+import { MlopsStack, snake } from '../core/mlops-stack';
 import { WorkloadsStack, ClusterConnection } from '../core/workloads-stack';
+import { AddonsStack } from '../core/addons-stack';
 import { invalid, show, validateAtSynth } from '../core/errors';
-import { parseCidr } from '../core/cidr';
+import { cidrContains, parseCidr } from '../core/cidr';
 import { INetwork } from '../network/network';
 import { KeyRing } from '../security/key-ring';
 import { DomainKey } from '../security/domain-key';
@@ -55,6 +57,18 @@ export interface MlClusterProps {
    */
   readonly publicEndpointCidrs?: string[];
   /**
+   * CIDRs inside the VPC admitted to the private API endpoint (tcp/443 on the cluster security group):
+   * the subnets of the runners that apply the add-ons and workloads stacks.
+   * @default none: only the cluster's own nodes and control plane reach the API
+   */
+  readonly privateEndpointSourceCidrs?: string[];
+  /**
+   * Security groups (`sg-...`) in the VPC admitted to the private API endpoint (tcp/443 on the cluster
+   * security group): the security group of the runners that apply the add-ons and workloads stacks.
+   * @default none
+   */
+  readonly privateEndpointSourceSecurityGroupIds?: string[];
+  /**
    * IAM role ARNs given cluster-admin through access entries.
    * @default none (add access entries later with addAdminRole)
    */
@@ -85,6 +99,11 @@ export interface MlClusterProps {
    */
   readonly workloads?: WorkloadsStack;
   /**
+   * The stack that installs this cluster's add-on charts (every HelmAddon's helm_release).
+   * @default a new AddonsStack `<platform stack id>-addons`
+   */
+  readonly addonsStack?: AddonsStack;
+  /**
    * Deletion protection of the cluster.
    * @default the profile's deletionProtection
    */
@@ -110,7 +129,12 @@ export interface MlClusterAddons {
 }
 
 /**
- * An EKS cluster for ML workloads: private API endpoint, secrets envelope-encrypted with a KMS key,
+ * An EKS cluster for ML workloads, deployed as three ordered stacks: the platform stack (AWS resources,
+ * applied from anywhere with AWS credentials), its add-ons stack (the add-on charts) and its workloads
+ * stack (Kubernetes objects), both applied from a runner that reaches the API endpoint (admitted with
+ * privateEndpointSourceCidrs / privateEndpointSourceSecurityGroupIds, or publicEndpointCidrs).
+ *
+ * Private API endpoint, secrets envelope-encrypted with a KMS key,
  * all control-plane logs to an encrypted log group, access entries (no aws-auth), managed add-ons
  * (vpc-cni with network policy, coredns, kube-proxy, Pod Identity agent, EBS CSI), and a system
  * node group on AL2023 with IMDSv2 and encrypted volumes.
@@ -118,6 +142,8 @@ export interface MlClusterAddons {
 export class MlCluster extends Construct implements IIdentityCluster, IAddonCluster {
   public readonly cluster: EksCluster;
   public readonly clusterName: string;
+  /** The cluster name as a reference to {@link cluster} (`${aws_eks_cluster.<id>.name}`): orders what uses it after the cluster. */
+  public readonly clusterNameRef: string;
   public readonly version: string;
   public readonly clusterRole: PlatformRole;
   public readonly nodeRole: PlatformRole;
@@ -127,11 +153,15 @@ export class MlCluster extends Construct implements IIdentityCluster, IAddonClus
   public readonly systemNodeGroup: EksNodeGroup;
   public readonly addons: Record<string, EksAddon> = {};
   public readonly workloads: WorkloadsStack;
+  /** The stack holding the add-on charts' helm releases (applied after this stack, before the workloads stack). */
+  public readonly addonsStack: AddonsStack;
+  /** Rules admitting the declared in-VPC sources to the private API endpoint (tcp/443), by source. */
+  public readonly apiIngressRules: Record<string, VpcSecurityGroupIngressRule> = {};
   public readonly connection: ClusterConnection;
   public readonly network: INetwork;
   public readonly oidcProvider?: IamOpenidConnectProvider;
   public readonly metadataHopLimit: number;
-  /** The helm provider (platform stack) that installs add-on charts on this cluster. */
+  /** The helm provider (add-ons stack) that installs add-on charts on this cluster. */
   public readonly helmProvider: HelmProvider;
   /** Secrets Manager behind External Secrets Operator: `grantRead(secretArn)` lets the operator read one secret. */
   public readonly secretStore: ISecretStore;
@@ -165,6 +195,7 @@ export class MlCluster extends Construct implements IIdentityCluster, IAddonClus
       invalid(this, `metadataHopLimit ${show(this.metadataHopLimit)} is outside 1-2.`, 'use 1 (pods cannot reach node credentials) or 2 (only if a node agent needs IMDS from a pod).');
     }
     this.clusterName = stack.naming.name(this, 'eks-cluster');
+    this.checkPrivateEndpointSources(props);
     const keys = KeyRing.of(this);
     this.secretsKey = keys.key('cluster');
     this.volumeKey = keys.key('compute');
@@ -204,6 +235,8 @@ export class MlCluster extends Construct implements IIdentityCluster, IAddonClus
       upgradePolicy: { supportType: 'STANDARD' },
       dependsOn: [this.logGroup.logGroup],
     });
+    this.clusterNameRef = this.cluster.name;
+    this.admitPrivateEndpointSources(props);
 
     if (props.irsa) {
       this.oidcProvider = new IamOpenidConnectProvider(this, 'oidc_provider', {
@@ -273,6 +306,7 @@ export class MlCluster extends Construct implements IIdentityCluster, IAddonClus
       endpoint: this.cluster.endpoint,
       certificateAuthorityData: this.cluster.certificateAuthority.get(0).data,
       region: stack.region,
+      publicEndpointCidrs: props.publicEndpointCidrs,
     };
     if (props.workloads) {
       this.workloads = props.workloads;
@@ -280,14 +314,21 @@ export class MlCluster extends Construct implements IIdentityCluster, IAddonClus
     } else {
       this.workloads = new WorkloadsStack(App.of(this), `${stack.node.id}-workloads`, { cluster: this.connection, backend: stack.backendProps });
     }
-
-    this.helmProvider = new HelmProvider(this, 'helm', {
-      kubernetes: {
-        host: this.cluster.endpoint,
-        clusterCaCertificate: Fn.base64decode(this.connection.certificateAuthorityData),
-        exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'aws', args: ['eks', 'get-token', '--cluster-name', this.clusterName, '--region', stack.region, '--output', 'json'] },
-      },
-    });
+    if (props.addonsStack) {
+      this.addonsStack = props.addonsStack;
+      this.addonsStack.connectTo(this.connection);
+    } else {
+      const siblings = stack.node.scope ?? App.of(this);
+      const addonsId = `${stack.node.id}-addons`;
+      if (siblings.node.tryFindChild(addonsId)) {
+        invalid(this, `the default add-ons stack ${show(addonsId)} already exists (another cluster of stack ${stack.node.id} uses it).`, 'pass each MlCluster of the stack its own addonsStack (and workloads).');
+      }
+      this.addonsStack = new AddonsStack(siblings, addonsId, { cluster: this.connection, backend: stack.backendProps });
+    }
+    // platform -> addons -> workloads: the charts' CRDs exist before the workloads stack plans.
+    this.addonsStack.addDependency(stack);
+    this.workloads.addDependency(this.addonsStack);
+    this.helmProvider = this.addonsStack.provider!;
     const addons = props.addons ?? {};
     this.externalSecrets = new ExternalSecretsOperator(this, 'external_secrets', { cluster: this, workloads: this.workloads });
     this.secretStore = this.externalSecrets;
@@ -355,6 +396,46 @@ export class MlCluster extends Construct implements IIdentityCluster, IAddonClus
 
   public get oidcIssuer(): string | undefined {
     return this.oidcProvider ? Fn.replace(this.cluster.identity.get(0).oidc.get(0).issuer, 'https://', '') : undefined;
+  }
+
+  /** The declared sources of the private API endpoint: valid IPv4 blocks inside the VPC, security group ids. */
+  private checkPrivateEndpointSources(props: MlClusterProps): void {
+    const vpc = Token.isUnresolved(props.network.vpcCidr) ? undefined : parseCidr(props.network.vpcCidr);
+    for (const cidr of props.privateEndpointSourceCidrs ?? []) {
+      const parsed = parseCidr(cidr);
+      if (!parsed) invalid(this, `privateEndpointSourceCidrs entry ${show(cidr)} is not a valid IPv4 CIDR block.`, `use the runner subnet's block inside the VPC${vpc ? ` ${props.network.vpcCidr}` : ''}, such as "10.0.96.0/24".`);
+      if (vpc && !cidrContains(vpc, parsed)) {
+        invalid(this, `privateEndpointSourceCidrs entry ${show(cidr)} is outside the VPC CIDR ${show(props.network.vpcCidr)}, so it cannot reach the private API endpoint.`,
+          'list the in-VPC subnets of the runners that apply the add-ons and workloads stacks, admit their security group with privateEndpointSourceSecurityGroupIds, or use publicEndpointCidrs for runners outside the VPC.');
+      }
+    }
+    for (const sg of props.privateEndpointSourceSecurityGroupIds ?? []) {
+      if (!Token.isUnresolved(sg) && !/^sg-[0-9a-f]{8,17}$/.test(sg)) {
+        invalid(this, `privateEndpointSourceSecurityGroupIds entry ${show(sg)} is not a security group id.`, 'use the id of the runners\' security group, such as "sg-0123456789abcdef0".');
+      }
+    }
+    const declared = (props.privateEndpointSourceCidrs ?? []).length + (props.privateEndpointSourceSecurityGroupIds ?? []).length + (props.publicEndpointCidrs ?? []).length;
+    if (declared === 0) {
+      Annotations.of(this).addWarning(`cluster ${this.clusterName} has a private API endpoint that admits no declared source: its add-ons and workloads stacks can only be applied from a runner the cluster security group already admits. Pass privateEndpointSourceCidrs or privateEndpointSourceSecurityGroupIds (the runner's in-VPC subnet or security group), or publicEndpointCidrs.`);
+    }
+  }
+
+  /** tcp/443 on the cluster security group (the control plane's network interfaces) from each declared source. */
+  private admitPrivateEndpointSources(props: MlClusterProps): void {
+    const rule = (id: string, source: { cidrIpv4?: string; referencedSecurityGroupId?: string }, what: string) => {
+      this.apiIngressRules[what] = new VpcSecurityGroupIngressRule(this, id, {
+        securityGroupId: this.cluster.vpcConfig.clusterSecurityGroupId,
+        ipProtocol: 'tcp',
+        fromPort: 443,
+        toPort: 443,
+        description: `Kubernetes API of ${this.clusterName} from ${Token.isUnresolved(what) ? 'a declared security group' : what} (add-ons and workloads stacks)`,
+        ...source,
+      });
+    };
+    for (const cidr of props.privateEndpointSourceCidrs ?? []) rule(`api_from_${snake(cidr)}`, { cidrIpv4: cidr }, cidr);
+    for (const [i, sg] of (props.privateEndpointSourceSecurityGroupIds ?? []).entries()) {
+      rule(Token.isUnresolved(sg) ? `api_from_security_group_${i}` : `api_from_${snake(sg)}`, { referencedSecurityGroupId: sg }, sg);
+    }
   }
 
   /** Gives an IAM role cluster-admin through an access entry. */

@@ -28,12 +28,14 @@ export function formatCidr(c: Cidr): string {
   return `${c.base >>> 24}.${(c.base >>> 16) & 255}.${(c.base >>> 8) & 255}.${c.base & 255}/${c.prefix}`;
 }
 
+/** Whether block `inner` lies inside block `outer`. */
+export function cidrContains(outer: Cidr, inner: Cidr): boolean {
+  const mask = outer.prefix === 0 ? 0 : (0xffffffff << (32 - outer.prefix)) >>> 0;
+  return inner.prefix >= outer.prefix && ((inner.base & mask) >>> 0) === outer.base;
+}
+
 /** Whether the block lies in RFC 1918 private space. */
 export function isPrivateCidr(c: Cidr): boolean {
-  const inside = (net: string) => {
-    const n = parseCidr(net)!;
-    const mask = (0xffffffff << (32 - n.prefix)) >>> 0;
-    return c.prefix >= n.prefix && ((c.base & mask) >>> 0) === n.base;
-  };
+  const inside = (net: string) => cidrContains(parseCidr(net)!, c);
   return inside('10.0.0.0/8') || inside('172.16.0.0/12') || inside('192.168.0.0/16');
 }

@@ -1,14 +1,15 @@
 import { Construct, IConstruct, Node } from 'constructs';
-import { TerraformElement } from 'cdktf';
+import { TerraformElement, TerraformProvider } from 'cdktf';
 import { SynthOnceStack } from './synth-once-stack';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
-import { invalid, show } from './errors';
+import { invalid, show, validateAtSynth } from './errors';
 import { EnvironmentName, EnvironmentProfile, Profiles } from './profiles';
 import { checkTags } from './tagging';
 import { Naming } from './naming';
 import { configureStateBackend, StateBackendProps } from './state-backend';
+import type { AppliedFrom } from './workloads-stack';
 
 export { StateBackendProps } from './state-backend';
 
@@ -55,6 +56,11 @@ export class MlopsStack extends SynthOnceStack {
   public readonly naming: Naming;
   public readonly tags: Record<string, string>;
   public readonly awsProvider: AwsProvider;
+  /**
+   * Where this stack is applied from: `anywhere` with AWS credentials. It holds AWS resources only (an
+   * MlCluster's charts and Kubernetes objects go to its AddonsStack and WorkloadsStack).
+   */
+  public readonly appliedFrom: AppliedFrom = 'anywhere';
   /** Where this stack keeps state; stacks derived from it (workloads) use the same bucket. */
   public readonly backendProps?: StateBackendProps;
   private readonly logicalIds = new Map<string, string>();
@@ -81,6 +87,20 @@ export class MlopsStack extends SynthOnceStack {
     this.awsProvider = new AwsProvider(this, 'aws', { region: props.region, defaultTags: [{ tags: this.tags }] });
     this.backendProps = props.backend;
     if (props.backend) configureStateBackend(this, props.backend);
+    validateAtSynth(this, () => this.checkAppliedFromAnywhere());
+  }
+
+  /**
+   * A stack applied from anywhere cannot hold what talks to a cluster's API (its endpoint may be
+   * private): helm and kubernetes providers belong in an AddonsStack or WorkloadsStack.
+   */
+  protected checkAppliedFromAnywhere(): Array<{ problem: string; fix: string }> {
+    return this.node.findAll()
+      .filter((c): c is TerraformProvider => c instanceof TerraformProvider && ['helm', 'kubernetes'].includes(c.terraformResourceType))
+      .map((p) => ({
+        problem: `${p.node.path} configures the ${p.terraformResourceType} provider, but this stack is applied from anywhere (appliedFrom "anywhere") and a cluster's API endpoint is reachable only from its network.`,
+        fix: 'install charts through a HelmAddon (the cluster\'s AddonsStack) and Kubernetes objects through cluster.workloads.scopeFor() (the WorkloadsStack).',
+      }));
   }
 
   /** The account id the stack deploys into (a data source, created on first use). */

@@ -24,6 +24,33 @@ export interface ClusterConnection {
   readonly certificateAuthorityData: string;
   /** Region of the cluster. */
   readonly region: string;
+  /**
+   * CIDRs admitted to the cluster's public API endpoint, when it has one.
+   * @default none: the endpoint is private, reachable only from inside the cluster network
+   */
+  readonly publicEndpointCidrs?: string[];
+}
+
+/**
+ * Where a stack must be applied from. `anywhere`: any place with AWS credentials (AWS APIs only).
+ * `cluster-network`: a runner that reaches the cluster's private API endpoint (inside the VPC, admitted
+ * on tcp/443 by MlCluster `privateEndpointSourceCidrs` / `privateEndpointSourceSecurityGroupIds`). A
+ * stack of a cluster with `publicEndpointCidrs` is `anywhere`, provided the runner's public IP is in them.
+ */
+export type AppliedFrom = 'anywhere' | 'cluster-network';
+
+/** Where a stack that talks to the Kubernetes API of `cluster` is applied from. */
+export function appliedFromFor(cluster: ClusterConnection | undefined): AppliedFrom {
+  return (cluster?.publicEndpointCidrs ?? []).length > 0 ? 'anywhere' : 'cluster-network';
+}
+
+/** Exec authentication of the kubernetes and helm providers: a token from `aws eks get-token` for `cluster`. */
+export function eksTokenExec(cluster: ClusterConnection): { apiVersion: string; command: string; args: string[] } {
+  return {
+    apiVersion: 'client.authentication.k8s.io/v1beta1',
+    command: 'aws',
+    args: ['eks', 'get-token', '--cluster-name', cluster.clusterName, '--region', cluster.region, '--output', 'json'],
+  };
 }
 
 /** Props of {@link WorkloadsStack}. */
@@ -68,6 +95,7 @@ export class WorkloadsStack extends SynthOnceStack {
   /** The one chart; constructs get a scope in it through {@link scopeFor}. */
   public readonly chart: Chart;
   private kubernetesProvider?: KubernetesProvider;
+  private cluster?: ClusterConnection;
   private readonly scopes = new Map<string, Construct>();
   private objects?: SynthesizedObject[];
   private resolved?: SynthesizedObject[];
@@ -81,6 +109,14 @@ export class WorkloadsStack extends SynthOnceStack {
     if (props.backend) configureStateBackend(this, props.backend);
   }
 
+  /**
+   * Where this stack is applied from: `cluster-network` (a runner that reaches the private API
+   * endpoint) unless its cluster has a public endpoint (`anywhere`, from an IP in publicEndpointCidrs).
+   */
+  public get appliedFrom(): AppliedFrom {
+    return appliedFromFor(this.cluster);
+  }
+
   /** The kubernetes provider (exists once the stack is connected to a cluster). */
   public get provider(): KubernetesProvider | undefined {
     return this.kubernetesProvider;
@@ -92,14 +128,11 @@ export class WorkloadsStack extends SynthOnceStack {
       invalid(this, `it is already connected to a cluster; a workloads stack applies to exactly one cluster (asked to connect to ${cluster.clusterName} as well).`,
         'give each cluster its own WorkloadsStack.');
     }
+    this.cluster = cluster;
     this.kubernetesProvider = new KubernetesProvider(this, 'kubernetes', {
       host: cluster.endpoint,
       clusterCaCertificate: Fn.base64decode(cluster.certificateAuthorityData),
-      exec: [{
-        apiVersion: 'client.authentication.k8s.io/v1beta1',
-        command: 'aws',
-        args: ['eks', 'get-token', '--cluster-name', cluster.clusterName, '--region', cluster.region, '--output', 'json'],
-      }],
+      exec: [eksTokenExec(cluster)],
     });
   }
 

@@ -121,7 +121,7 @@ export class Observability extends Construct {
         createAssociation: false,
       });
       this.addon = new EksAddon(this, 'cloudwatch_observability_addon', {
-        clusterName: props.cluster.clusterName,
+        clusterName: props.cluster.clusterNameRef ?? props.cluster.clusterName,
         addonName: 'amazon-cloudwatch-observability',
         addonVersion: props.addonVersion,
         configurationValues: JSON.stringify(this.addonConfiguration()),

@@ -10,7 +10,15 @@ import { PolicyStatement } from './policy-document';
 
 /** What a workload identity needs of a cluster. */
 export interface IIdentityCluster {
+  /** The cluster's name as a literal (naming, trust conditions, messages). */
   readonly clusterName: string;
+  /**
+   * The cluster's name as a reference to the cluster resource (`${aws_eks_cluster.<id>.name}`, MlCluster
+   * `cluster.name`): every resource that takes the cluster name uses it, so that Terraform creates it
+   * after the cluster (on a first apply a literal name would be used before the cluster exists).
+   * @default clusterName: right only for a cluster that exists before this app is applied
+   */
+  readonly clusterNameRef?: string;
   /** IAM OIDC provider ARN (IRSA only). */
   readonly oidcProviderArn?: string;
   /** OIDC issuer host and path without `https://` (IRSA only). */
@@ -117,7 +125,7 @@ export class WorkloadIdentity extends Construct implements IWorkloadIdentity {
         }],
       });
       if (props.createAssociation !== false) this.association = new EksPodIdentityAssociation(this, 'association', {
-        clusterName: props.cluster.clusterName,
+        clusterName: props.cluster.clusterNameRef ?? props.cluster.clusterName,
         namespace: props.namespace,
         serviceAccount: props.serviceAccountName,
         roleArn: this.platformRole.roleArn,

@@ -7,7 +7,7 @@ export interface KedaProps {
 }
 
 /**
- * KEDA (official chart, pinned in ADDON_CHARTS), installed by the platform stack so the
+ * KEDA (official chart, pinned in ADDON_CHARTS), installed by the add-ons stack so the
  * `ScaledObject` CRD exists before the workloads stack plans. It scales non-critical models to zero
  * from Prometheus request rates and starts queue-driven retraining jobs; its operator identity may
  * only read the length of the queues it is granted.

@@ -53,11 +53,14 @@ describe('the architecture model of the reference platform', () => {
     expect(component('model_approver')).toMatchObject({ phase: 'other', className: 'PlatformRole' });
   });
 
-  test('every resource of the platform stack belongs to exactly one construct', () => {
-    const tf = s.stacks['mlops-prod-platform'].resource;
-    const all = Object.entries<Record<string, unknown>>(tf).flatMap(([t, byName]) => Object.keys(byName).map((n) => `${t}.${n}`)).sort();
+  test('every resource of the platform and add-ons stacks belongs to exactly one construct', () => {
+    const all = ['mlops-prod-platform', 'mlops-prod-addons'].flatMap((st) => Object.entries<Record<string, unknown>>(s.stacks[st].resource))
+      .flatMap(([t, byName]) => Object.keys(byName).map((n) => `${t}.${n}`)).sort();
     const owned = model.components.flatMap((c) => c.resources.filter((r) => r.source === 'terraform').map((r) => r.address)).sort();
     expect(owned).toEqual(all);
+    // A chart's release (add-ons stack) belongs to its HelmAddon's component (platform stack).
+    expect(component('cluster').resources.map((r) => r.address)).toEqual(expect.arrayContaining(['helm_release.external_secrets', 'helm_release.cluster_autoscaler']));
+    expect(component('observability').resources.map((r) => r.address)).toContain('helm_release.kube_prometheus_stack');
   });
 
   test('key resources: Terraform resources by address, Kubernetes objects by kind and name', () => {

@@ -78,7 +78,7 @@ describe('GpuNodePool', () => {
   });
 
   test('the autoscaler prefers spot, falls back to on-demand, and knows every pool', () => {
-    const v = JSON.parse(resource(p, 'helm_release', 'cluster_cluster_autoscaler_release').values[0]);
+    const v = JSON.parse(resource(s.stacks['platform-addons'], 'helm_release', 'cluster_autoscaler').values[0]);
     expect(v.extraArgs.expander).toBe('priority');
     expect(v.expanderPriorities).toEqual({
       [AUTOSCALER_PRIORITY.other]: ['.*'],

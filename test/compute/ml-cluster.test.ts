@@ -1,27 +1,49 @@
 import { App } from 'cdktf';
 import { Network } from '../../lib/network/network';
+import * as fs from 'fs';
+import * as path from 'path';
 import { WorkloadsStack } from '../../lib/core/workloads-stack';
+import { AddonsStack } from '../../lib/core/addons-stack';
+import { MetricsServer } from '../../lib/compute/metrics-server';
 import { MlCluster, CONTROL_PLANE_LOG_TYPES, SUPPORTED_KUBERNETES_VERSIONS } from '../../lib/compute/ml-cluster';
 import { ADDON_CHARTS } from '../../lib/compute/addon-versions';
 import { allObjects, danglingReferences, object, policy, resource, resources, schemaViolations, synthesize, Synthesized } from '../support/synth';
 import { testCluster, testStack } from '../support/fixtures';
+import { MlopsStack } from '../../lib/core/mlops-stack';
+import { WorkloadIdentity } from '../../lib/security/workload-identity';
+import { clusterScopedCount, unorderedClusterResources } from './cluster-ordering';
 
 const newApp = () => new App({ outdir: '/tmp/cdktf-mlops-unused' });
 
 describe('MlCluster (defaults)', () => {
   let s: Synthesized;
   let p: any;
+  let a: any;
   beforeAll(() => {
     s = synthesize((app) => {
-      const { cluster } = testCluster(app, { cluster: { adminRoleArns: ['arn:aws:iam::111122223333:role/platform-admin'] } });
+      const { stack, cluster } = testCluster(app, { cluster: { adminRoleArns: ['arn:aws:iam::111122223333:role/platform-admin'] } });
+      // An identity of a construct outside the cluster (as a team or a model server creates one).
+      new WorkloadIdentity(stack, 'scorer_identity', { cluster, namespace: 'models', serviceAccountName: 'scorer' });
       cluster.secretStore.grantRead('arn:aws:secretsmanager:eu-west-1:111122223333:secret:mlflow-db-AbCdEf', 'arn:aws:kms:eu-west-1:111122223333:key/abc');
     });
     p = s.stacks.platform;
+    a = s.stacks['platform-addons'];
   });
 
   test('references resolve and Kubernetes objects pass schema validation', () => {
     expect(danglingReferences(s)).toEqual([]);
     expect(schemaViolations(allObjects(s))).toEqual([]);
+  });
+
+  test('on a first apply every cluster-scoped resource is created after the cluster (it references aws_eks_cluster)', () => {
+    expect(clusterScopedCount(p)).toBeGreaterThan(10);
+    expect(unorderedClusterResources(p)).toEqual([]);
+    // A pod identity association of another construct names the cluster through its resource.
+    expect(resource(p, 'aws_eks_pod_identity_association', 'scorer_identity_association').cluster_name).toBe('${aws_eks_cluster.cluster_cluster.name}');
+    expect(resource(p, 'aws_eks_pod_identity_association', 'cluster_external_secrets_identity_association').cluster_name).toBe('${aws_eks_cluster.cluster_cluster.name}');
+    // The trust condition keeps the literal name (EKS sets it as a session tag).
+    const trust = policy(resource(p, 'aws_iam_role', 'scorer_identity_role_role').assume_role_policy);
+    expect(trust.Statement[0].Condition.StringEquals['aws:RequestTag/eks-cluster-name']).toBe('acme-dev');
   });
 
   test('the API endpoint is private only', () => {
@@ -92,30 +114,42 @@ describe('MlCluster (defaults)', () => {
     expect(SUPPORTED_KUBERNETES_VERSIONS).toContain(resource(p, 'aws_eks_cluster', 'cluster_cluster').version);
   });
 
-  test('the helm provider lives in the platform stack and uses exec auth against this cluster', () => {
-    expect(p.provider.helm).toEqual([{
-      kubernetes: {
-        host: '${aws_eks_cluster.cluster_cluster.endpoint}',
-        cluster_ca_certificate: '${base64decode(aws_eks_cluster.cluster_cluster.certificate_authority[0].data)}',
-        exec: { api_version: 'client.authentication.k8s.io/v1beta1', command: 'aws', args: ['eks', 'get-token', '--cluster-name', 'acme-dev', '--region', 'eu-west-1', '--output', 'json'] },
-      },
-    }]);
+  test('the platform stack holds AWS resources only: no helm or kubernetes provider, no release, no manifest', () => {
+    expect(Object.keys(p.provider)).toEqual(['aws']);
+    expect(Object.keys(p.resource).filter((t) => /^(helm|kubernetes)_/.test(t))).toEqual([]);
   });
 
-  test('add-ons are installed from their pinned official charts, after the system nodes', () => {
-    const releases = resources(p, 'helm_release');
+  test('the add-ons stack\'s helm provider reaches this cluster through the platform outputs, with exec auth', () => {
+    const helm = a.provider.helm[0].kubernetes;
+    expect(helm.host).toMatch(/^\$\{data\.terraform_remote_state\.[^.]+\.outputs\.cross_stack_output_aws_eks_cluster_cluster_cluster_endpoint\}$/);
+    expect(helm.cluster_ca_certificate).toMatch(/^\$\{base64decode\(data\.terraform_remote_state\.[^.]+\.outputs\.cross_stack_output_aws_eks_cluster_cluster_cluster_certificate_authority_0_data\)\}$/);
+    expect(helm.exec).toEqual({ api_version: 'client.authentication.k8s.io/v1beta1', command: 'aws', args: ['eks', 'get-token', '--cluster-name', 'acme-dev', '--region', 'eu-west-1', '--output', 'json'] });
+    expect(Object.keys(a.provider)).toEqual(['helm']);
+  });
+
+  test('stacks apply in order platform, add-ons, workloads', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(s.outdir, 'manifest.json'), 'utf8')).stacks;
+    expect(manifest.platform.dependencies).toEqual([]);
+    expect(manifest['platform-addons'].dependencies).toEqual(['platform']);
+    expect(manifest.workloads.dependencies).toContain('platform-addons');
+  });
+
+  test('add-ons are installed from their pinned official charts at helm_release.<add-on id>, after the platform stack', () => {
+    const releases = resources(a, 'helm_release');
+    expect(Object.keys(releases).sort()).toEqual(['cluster_autoscaler', 'external_secrets', 'load_balancer_controller', 'metrics_server', 'nvidia_device_plugin']);
     const byName = Object.fromEntries(Object.values(releases).map((r: any) => [r.name, r]));
     // KEDA and Argo Rollouts (serving) and Prometheus and DCGM (observability) are installed by other constructs.
     const clusterCharts = Object.entries(ADDON_CHARTS).filter(([name]) => !['keda', 'argo-rollouts', 'kube-prometheus-stack', 'prometheus-adapter', 'dcgm-exporter'].includes(name));
     expect(Object.keys(byName).sort()).toEqual(clusterCharts.map(([name]) => name).sort());
     for (const [name, ref] of clusterCharts) {
       expect(byName[name]).toMatchObject({ repository: ref.repository, chart: ref.chart, version: ref.version, atomic: true });
-      expect(byName[name].depends_on).toContain('aws_eks_node_group.cluster_system_node_group');
+      // The system nodes and the identities are in the platform stack, applied before this one.
+      expect(byName[name].depends_on).toBeUndefined();
     }
   });
 
-  test('External Secrets Operator: CRDs by the platform stack, the ClusterSecretStore in the workloads stack', () => {
-    const eso = resource(p, 'helm_release', 'cluster_external_secrets_release');
+  test('External Secrets Operator: CRDs by the add-ons stack, the ClusterSecretStore in the workloads stack', () => {
+    const eso = resource(a, 'helm_release', 'external_secrets');
     expect(JSON.parse(eso.values[0]).installCRDs).toBe(true);
     expect(object(s, 'ClusterSecretStore', 'aws-secrets-manager')).toEqual({
       apiVersion: 'external-secrets.io/v1', kind: 'ClusterSecretStore', metadata: { name: 'aws-secrets-manager' },
@@ -192,7 +226,7 @@ describe('MlCluster (defaults)', () => {
   });
 
   test('the NVIDIA device plugin runs only on GPU nodes and tolerates the GPU taint', () => {
-    const v = JSON.parse(resource(p, 'helm_release', 'cluster_nvidia_device_plugin_release').values[0]);
+    const v = JSON.parse(resource(a, 'helm_release', 'nvidia_device_plugin').values[0]);
     expect(v.nodeSelector).toEqual({ 'mlops.cdktf.io/accelerator': 'nvidia' });
     expect(v.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]);
     // The chart's default required node affinity stays: GPU node groups carry nvidia.com/gpu.present=true (gpu-node-pool.test.ts).
@@ -200,7 +234,7 @@ describe('MlCluster (defaults)', () => {
   });
 
   test('cluster-autoscaler: restricted pod and container security contexts under this chart\'s keys', () => {
-    const v = JSON.parse(resource(p, 'helm_release', 'cluster_cluster_autoscaler_release').values[0]);
+    const v = JSON.parse(resource(a, 'helm_release', 'cluster_autoscaler').values[0]);
     // Chart 9.46.6: `securityContext` is the pod's, `containerSecurityContext` the container's; no `podSecurityContext`.
     expect(v.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     expect(v.containerSecurityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
@@ -221,7 +255,7 @@ describe('MlCluster options', () => {
     const p = s.stacks.platform;
     for (const lt of Object.values(resources(p, 'aws_launch_template')) as any[]) expect(lt.metadata_options.http_put_response_hop_limit).toBe(2);
     expect(resource(p, 'aws_iam_openid_connect_provider', 'cluster_oidc_provider').client_id_list).toEqual(['sts.amazonaws.com']);
-    expect(Object.values(resources(p, 'helm_release')).map((r: any) => r.name)).toEqual(['external-secrets']);
+    expect(Object.values(resources(s.stacks['platform-addons'], 'helm_release')).map((r: any) => r.name)).toEqual(['external-secrets']);
     expect(danglingReferences(s)).toEqual([]);
   });
 
@@ -234,15 +268,71 @@ describe('MlCluster options', () => {
 
   test('a cluster without admin access entries warns that the deploy role cannot reach it', () => {
     const warnings = (c: MlCluster) => c.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);
-    const bare = testCluster(newApp()).cluster;
+    const bare = testCluster(newApp(), { cluster: { privateEndpointSourceCidrs: ['10.0.96.0/24'] } }).cluster;
     expect(warnings(bare)).toEqual([expect.stringMatching(/^cluster acme-dev has no admin access entry .* Pass adminRoleArns including the deploy role\.$/)]);
-    const withAdmin = testCluster(newApp(), { cluster: { adminRoleArns: ['arn:aws:iam::111122223333:role/deploy'] } }).cluster;
+    const withAdmin = testCluster(newApp(), { cluster: { privateEndpointSourceCidrs: ['10.0.96.0/24'], adminRoleArns: ['arn:aws:iam::111122223333:role/deploy'] } }).cluster;
     expect(warnings(withAdmin)).toEqual([]);
+  });
+
+  test('a private cluster that admits no declared source warns that its add-ons and workloads stacks cannot be applied', () => {
+    const warnings = (c: MlCluster) => c.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);
+    const admin = { adminRoleArns: ['arn:aws:iam::111122223333:role/deploy'] };
+    expect(warnings(testCluster(newApp(), { cluster: admin }).cluster)).toEqual([
+      'cluster acme-dev has a private API endpoint that admits no declared source: its add-ons and workloads stacks can only be applied from a runner the cluster security group already admits. Pass privateEndpointSourceCidrs or privateEndpointSourceSecurityGroupIds (the runner\'s in-VPC subnet or security group), or publicEndpointCidrs.',
+    ]);
+    expect(warnings(testCluster(newApp(), { cluster: { ...admin, privateEndpointSourceSecurityGroupIds: ['sg-0123456789abcdef0'] } }).cluster)).toEqual([]);
+    expect(warnings(testCluster(newApp(), { cluster: { ...admin, publicEndpointCidrs: ['203.0.113.0/24'] } }).cluster)).toEqual([]);
   });
 
   test('prod profile turns on deletion protection', () => {
     const s = synthesize((app) => testCluster(app, { stack: { profile: 'prod' } }));
     expect(resource(s.stacks.platform, 'aws_eks_cluster', 'cluster_cluster').deletion_protection).toBe(true);
+  });
+});
+
+describe('MlCluster: who reaches the API endpoint', () => {
+  let s: Synthesized;
+  let cluster: MlCluster;
+  beforeAll(() => {
+    s = synthesize((app) => {
+      cluster = testCluster(app, { cluster: { privateEndpointSourceCidrs: ['10.0.96.0/24'], privateEndpointSourceSecurityGroupIds: ['sg-0123456789abcdef0'] } }).cluster;
+    });
+  });
+
+  test('references resolve', () => {
+    expect(danglingReferences(s)).toEqual([]);
+  });
+
+  test('each declared in-VPC source is admitted on tcp/443 to the cluster security group, nothing else', () => {
+    const rules = resources(s.stacks.platform, 'aws_vpc_security_group_ingress_rule');
+    const api = Object.entries<any>(rules).filter(([k]) => k.startsWith('cluster_api_from_'));
+    expect(Object.fromEntries(api)).toEqual({
+      cluster_api_from_10_0_96_0_24: expect.objectContaining({ cidr_ipv4: '10.0.96.0/24' }),
+      cluster_api_from_sg_0123456789abcdef0: expect.objectContaining({ referenced_security_group_id: 'sg-0123456789abcdef0' }),
+    });
+    for (const [, r] of api) {
+      expect(r).toMatchObject({ security_group_id: '${aws_eks_cluster.cluster_cluster.vpc_config[0].cluster_security_group_id}', ip_protocol: 'tcp', from_port: 443, to_port: 443 });
+    }
+    expect(resource(s.stacks.platform, 'aws_eks_cluster', 'cluster_cluster').vpc_config.endpoint_public_access).toBe(false);
+  });
+
+  test('each stack records where it is applied from', () => {
+    expect(MlopsStack.of(cluster).appliedFrom).toBe('anywhere');
+    expect(cluster.addonsStack.appliedFrom).toBe('cluster-network');
+    expect(cluster.workloads.appliedFrom).toBe('cluster-network');
+    const pub = testCluster(newApp(), { cluster: { publicEndpointCidrs: ['203.0.113.0/24'] } }).cluster;
+    expect(pub.addonsStack.appliedFrom).toBe('anywhere');
+    expect(pub.workloads.appliedFrom).toBe('anywhere');
+  });
+
+  test('with a backend, the add-ons stack keeps its own state key', () => {
+    const b = synthesize((app) => testCluster(app, { stack: { backend: { bucket: 'acme-tf-state', region: 'eu-west-1' } } }));
+    expect(danglingReferences(b)).toEqual([]);
+    expect(b.stacks['platform-addons'].terraform.backend.s3).toMatchObject({ bucket: 'acme-tf-state', key: 'cdktf-mlops/platform-addons.tfstate', use_lockfile: true, encrypt: true });
+    expect(b.stacks.platform.terraform.backend.s3.key).toBe('cdktf-mlops/platform.tfstate');
+    expect(b.stacks['platform-addons'].data.terraform_remote_state).toEqual({
+      'cross-stack-reference-input-platform': expect.objectContaining({ backend: 's3', config: expect.objectContaining({ key: 'cdktf-mlops/platform.tfstate' }) }),
+    });
   });
 });
 
@@ -266,6 +356,37 @@ describe('MlCluster errors', () => {
   });
   test('desired outside min..max', () => {
     expect(build({ systemNodeCount: { min: 1, desired: 5, max: 2 } })).toThrow(/^\[platform\/cluster\] desired size 5 is outside min 1 and max 2\. Fix: pick a desired size between min and max\.$/);
+  });
+  test('a private endpoint source that is not a CIDR', () => {
+    expect(build({ privateEndpointSourceCidrs: ['10.0.96.0'] })).toThrow(/^\[platform\/cluster\] privateEndpointSourceCidrs entry "10\.0\.96\.0" is not a valid IPv4 CIDR block\. Fix: use the runner subnet's block inside the VPC 10\.0\.0\.0\/16, such as "10\.0\.96\.0\/24"\.$/);
+  });
+  test('a private endpoint source outside the VPC', () => {
+    expect(build({ privateEndpointSourceCidrs: ['192.168.1.0/24'] })).toThrow(/^\[platform\/cluster\] privateEndpointSourceCidrs entry "192\.168\.1\.0\/24" is outside the VPC CIDR "10\.0\.0\.0\/16", so it cannot reach the private API endpoint\. Fix: list the in-VPC subnets of the runners that apply the add-ons and workloads stacks, admit their security group with privateEndpointSourceSecurityGroupIds, or use publicEndpointCidrs for runners outside the VPC\.$/);
+  });
+  test('a private endpoint source security group that is not an id', () => {
+    expect(build({ privateEndpointSourceSecurityGroupIds: ['runners'] })).toThrow(/^\[platform\/cluster\] privateEndpointSourceSecurityGroupIds entry "runners" is not a security group id\. Fix: use the id of the runners' security group, such as "sg-0123456789abcdef0"\.$/);
+  });
+  test('two clusters of one stack on the default add-ons stack', () => {
+    const app = newApp();
+    const { stack, network } = testCluster(app);
+    expect(() => new MlCluster(stack, 'cluster2', { network, workloads: new WorkloadsStack(app, 'workloads2', {}) }))
+      .toThrow(/^\[platform\/cluster2\] the default add-ons stack "platform-addons" already exists \(another cluster of stack platform uses it\)\. Fix: pass each MlCluster of the stack its own addonsStack \(and workloads\)\.$/);
+  });
+  test('two add-ons with the same id on one add-ons stack', () => {
+    const { stack, cluster } = testCluster(newApp());
+    expect(() => new MetricsServer(stack, 'metrics_server', { cluster }))
+      .toThrow(/^\[platform\/metrics_server\] its helm release address "helm_release\.metrics_server" in stack platform-addons is already used by platform\/cluster\/metrics_server\. Fix: give one of the two add-ons a different construct id\.$/);
+  });
+  test('an add-ons stack connected twice', () => {
+    const app = newApp();
+    const { stack, network, cluster } = testCluster(app);
+    expect(() => new MlCluster(stack, 'cluster2', { network, workloads: new WorkloadsStack(app, 'workloads2', {}), addonsStack: cluster.addonsStack }))
+      .toThrow(/^\[platform-addons\] it is already connected to a cluster; an add-ons stack installs charts on exactly one cluster \(asked to connect to acme-dev as well\)\. Fix: give each cluster its own AddonsStack\.$/);
+  });
+  test('an add-ons stack that no cluster connects', () => {
+    const app = newApp();
+    new AddonsStack(app, 'addons');
+    expect(() => app.synth()).toThrow(/^\[addons\] it is not connected to a cluster, so its charts cannot be installed\. Fix: pass it as `addonsStack` to an MlCluster, or call connectTo\(\)\.$/);
   });
   test('a workloads stack connected twice', () => {
     const app = newApp();

@@ -4,6 +4,7 @@ import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { MlopsStack } from '../../lib/core/mlops-stack';
 import { profileFor, Profiles } from '../../lib/core/profiles';
 import { synthesize } from '../support/synth';
+import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { testStack, TAGS } from '../support/fixtures';
 
 describe('MlopsStack', () => {
@@ -65,5 +66,13 @@ describe('MlopsStack', () => {
     expect(Profiles.dev.natGatewayPerAz).toBe(false);
     expect(profileFor('prod', { logRetentionDays: 731 }).logRetentionDays).toBe(731);
     expect(profileFor('prod', { logRetentionDays: 731 }).name).toBe('prod');
+  });
+
+  test('a helm or kubernetes provider in the platform stack (applied from anywhere) is a synth error', () => {
+    const app = new App({ outdir: '/tmp/cdktf-mlops-unused' });
+    const stack = testStack(app);
+    expect(stack.appliedFrom).toBe('anywhere');
+    new HelmProvider(new Construct(stack, 'charts'), 'helm', {});
+    expect(() => app.synth()).toThrow(/\[platform\] platform\/charts\/helm configures the helm provider, but this stack is applied from anywhere \(appliedFrom "anywhere"\) and a cluster's API endpoint is reachable only from its network\. Fix: install charts through a HelmAddon \(the cluster's AddonsStack\) and Kubernetes objects through cluster\.workloads\.scopeFor\(\) \(the WorkloadsStack\)\./);
   });
 });

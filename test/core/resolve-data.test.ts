@@ -70,7 +70,7 @@ describe('the library\'s stacks render exactly what cdktf renders', () => {
 
   test('for every stack of the reference platform (kubernetes_manifest objects aside, tested below)', () => {
     const stacks = app.node.findAll().filter(TerraformStack.isStack);
-    expect(stacks.map((st) => st.node.id).sort()).toEqual(['mlops-prod-platform', 'mlops-prod-workloads']);
+    expect(stacks.map((st) => st.node.id).sort()).toEqual(['mlops-prod-addons', 'mlops-prod-platform', 'mlops-prod-workloads']);
     for (const stack of stacks) {
       const ours = JSON.parse(JSON.stringify(stack.toTerraform()));
       for (const r of Object.values<any>(ours.resource.kubernetes_manifest ?? {})) {

@@ -25,6 +25,8 @@ describe('company stack: AcmePlatform and AcmeModelService', () => {
     expect(p.provider.aws[0].default_tags[0].tags).toMatchObject({ 'cost-center': 'cc-4711', team: 'ml-platform', environment: 'prod' });
     expect(p.terraform.backend.s3).toMatchObject({ bucket: 'acme-terraform-state-prod', key: 'acme-ml/acme-ml-prod-platform.tfstate', use_lockfile: true });
     expect(resource(p, 'aws_cloudwatch_log_group', 'network_flow_logs_log_group').retention_in_days).toBe(731);
+    expect(Object.keys(s.stacks).sort()).toEqual(['acme-ml-prod-addons', 'acme-ml-prod-platform', 'acme-ml-prod-workloads']);
+    expect(s.stacks['acme-ml-prod-addons'].terraform.backend.s3).toMatchObject({ bucket: 'acme-terraform-state-prod', key: 'acme-ml/acme-ml-prod-addons.tfstate', use_lockfile: true });
   });
 
   test('Acme model pods carry the mandatory labels and the telemetry sidecar, under the same restrictions', () => {

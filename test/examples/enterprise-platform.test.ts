@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Yaml } from 'cdk8s';
 import { createReferencePlatform } from '../../examples/enterprise-platform/platform';
+import { clusterScopedCount, unorderedClusterResources } from '../compute/cluster-ordering';
 import { allObjects, allText, danglingReferences, resource, resources, schemaViolations, synthesize, Synthesized } from '../support/synth';
 
 describe('the reference platform (examples/enterprise-platform)', () => {
@@ -10,12 +11,46 @@ describe('the reference platform (examples/enterprise-platform)', () => {
     s = synthesize((app) => createReferencePlatform(app));
   });
 
-  test('synthesizes a platform stack and a workloads stack', () => {
-    expect(Object.keys(s.stacks).sort()).toEqual(['mlops-prod-platform', 'mlops-prod-workloads']);
+  test('synthesizes three ordered stacks: platform, then add-ons, then workloads', () => {
+    expect(Object.keys(s.stacks).sort()).toEqual(['mlops-prod-addons', 'mlops-prod-platform', 'mlops-prod-workloads']);
+    const manifest = JSON.parse(fs.readFileSync(path.join(s.outdir, 'manifest.json'), 'utf8')).stacks;
+    expect(manifest['mlops-prod-platform'].dependencies).toEqual([]);
+    expect(manifest['mlops-prod-addons'].dependencies).toEqual(['mlops-prod/mlops-prod-platform']);
+    expect(manifest['mlops-prod-workloads'].dependencies).toEqual(expect.arrayContaining(['mlops-prod/mlops-prod-addons']));
+  });
+
+  test('the platform stack can be applied from anywhere: AWS provider and resources only', () => {
+    const p = s.stacks['mlops-prod-platform'];
+    expect(Object.keys(p.provider)).toEqual(['aws']);
+    expect(Object.keys(p.resource).filter((t) => /^(helm|kubernetes)_/.test(t))).toEqual([]);
+  });
+
+  test('every chart is a helm_release of the add-ons stack, whose helm provider reaches the cluster through the platform outputs', () => {
+    const a = s.stacks['mlops-prod-addons'];
+    expect(Object.keys(a.resource)).toEqual(['helm_release']);
+    expect(Object.keys(a.resource.helm_release).sort()).toEqual(['argo_rollouts', 'cluster_autoscaler', 'dcgm_exporter', 'external_secrets', 'keda', 'kube_prometheus_stack',
+      'load_balancer_controller', 'metrics_server', 'nvidia_device_plugin', 'prometheus_adapter']);
+    const helm = a.provider.helm[0].kubernetes;
+    expect(helm.host).toMatch(/^\$\{data\.terraform_remote_state\.[^.]+\.outputs\.[a-z0-9_]+\}$/);
+    expect(helm.exec).toMatchObject({ command: 'aws', args: ['eks', 'get-token', '--cluster-name', 'acme-mlops-prod', '--region', 'eu-west-1', '--output', 'json'] });
+  });
+
+  test('the runners that apply the add-ons and workloads stacks are admitted to the private endpoint on tcp/443', () => {
+    const p = s.stacks['mlops-prod-platform'];
+    expect(resource(p, 'aws_eks_cluster', 'cluster_cluster').vpc_config).toMatchObject({ endpoint_private_access: true, endpoint_public_access: false });
+    expect(resource(p, 'aws_vpc_security_group_ingress_rule', 'cluster_api_from_10_0_0_0_18')).toMatchObject({
+      security_group_id: '${aws_eks_cluster.cluster_cluster.vpc_config[0].cluster_security_group_id}', cidr_ipv4: '10.0.0.0/18', ip_protocol: 'tcp', from_port: 443, to_port: 443,
+    });
   });
 
   test('every Terraform reference in every stack resolves', () => {
     expect(danglingReferences(s)).toEqual([]);
+  });
+
+  test('on a first apply every cluster-scoped resource (associations, access entries, add-ons, node groups) waits for the cluster', () => {
+    const p = s.stacks['mlops-prod-platform'];
+    expect(clusterScopedCount(p)).toBeGreaterThan(20);
+    expect(unorderedClusterResources(p)).toEqual([]);
   });
 
   test('every Kubernetes object passes the upstream OpenAPI schemas', () => {

@@ -34,9 +34,10 @@ describe('multi-environment: one app, dev, staging and prod', () => {
     s = synthesize((app) => createEnvironments(app));
   });
 
-  test('synthesizes two stacks per environment with every reference resolved', () => {
+  test('synthesizes three stacks per environment with every reference resolved', () => {
     expect(Object.keys(s.stacks).sort()).toEqual([
-      'mlops-dev-platform', 'mlops-dev-workloads', 'mlops-prod-platform', 'mlops-prod-workloads', 'mlops-staging-platform', 'mlops-staging-workloads',
+      'mlops-dev-addons', 'mlops-dev-platform', 'mlops-dev-workloads', 'mlops-prod-addons', 'mlops-prod-platform', 'mlops-prod-workloads',
+      'mlops-staging-addons', 'mlops-staging-platform', 'mlops-staging-workloads',
     ]);
     expect(danglingReferences(s)).toEqual([]);
   });
@@ -50,11 +51,13 @@ describe('multi-environment: one app, dev, staging and prod', () => {
     }
   });
 
-  test('the workloads stack reads its own environment platform outputs through remote state in S3', () => {
-    const remote = s.stacks['mlops-prod-workloads'].data.terraform_remote_state;
-    const [only] = Object.values<any>(remote);
-    expect(Object.keys(remote)).toHaveLength(1);
-    expect(only).toMatchObject({ backend: 's3', config: { bucket: 'acme-terraform-state-prod', key: 'acme-mlops/mlops-prod-platform.tfstate' } });
+  test('the add-ons and workloads stacks read their own environment platform outputs through remote state in S3', () => {
+    for (const stack of ['mlops-prod-addons', 'mlops-prod-workloads']) {
+      const remote = s.stacks[stack].data.terraform_remote_state;
+      const [only] = Object.values<any>(remote);
+      expect(Object.keys(remote)).toHaveLength(1);
+      expect(only).toMatchObject({ backend: 's3', config: { bucket: 'acme-terraform-state-prod', key: 'acme-mlops/mlops-prod-platform.tfstate' } });
+    }
   });
 
   test('prod differs from dev exactly where the profiles (and the per-environment inputs) say', () => {

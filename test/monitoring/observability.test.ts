@@ -18,6 +18,7 @@ const TOPIC = '${aws_sns_topic.alerts_topic.arn}';
 describe('Observability', () => {
   let s: Synthesized;
   let p: any;
+  let a: any;
   beforeAll(() => {
     s = synthesize((app) => {
       const { stack, cluster } = testCluster(app);
@@ -34,6 +35,7 @@ describe('Observability', () => {
       obs.monitorService(monitored(llm, true), { prometheusMetrics: { latencyHistogram: 'vllm:e2e_request_latency_seconds' } });
     });
     p = s.stacks.platform;
+    a = s.stacks['platform-addons'];
   });
 
   test('references resolve and every Kubernetes object matches the upstream schemas', () => {
@@ -73,7 +75,7 @@ describe('Observability', () => {
   });
 
   test('kube-prometheus-stack at its pinned version selects every ServiceMonitor and rule, on system nodes', () => {
-    const r = resource(p, 'helm_release', 'observability_kube_prometheus_stack_release');
+    const r = resource(a, 'helm_release', 'kube_prometheus_stack');
     expect(r).toMatchObject({ chart: 'kube-prometheus-stack', repository: 'https://prometheus-community.github.io/helm-charts', version: MONITORING_CHARTS['kube-prometheus-stack'].version, namespace: 'monitoring', atomic: true });
     const v = JSON.parse(r.values[0]);
     expect(v.prometheus.prometheusSpec).toMatchObject({ serviceMonitorSelectorNilUsesHelmValues: false, ruleSelectorNilUsesHelmValues: false, nodeSelector: { 'mlops.cdktf.io/pool': 'system' } });
@@ -82,10 +84,10 @@ describe('Observability', () => {
   });
 
   test('Prometheus alerts reach the alert topic: Alertmanager routes to SNS with its own identity, allowed to publish there only', () => {
-    const v = JSON.parse(resource(p, 'helm_release', 'observability_kube_prometheus_stack_release').values[0]);
+    const v = JSON.parse(resource(a, 'helm_release', 'kube_prometheus_stack').values[0]);
     expect(v.alertmanager).toMatchObject({ enabled: true, serviceAccount: { create: true, name: 'alertmanager' } });
     expect(v.alertmanager.config.route.receiver).toBe('alert-topic');
-    expect(v.alertmanager.config.receivers[1].sns_configs[0]).toMatchObject({ topic_arn: '${aws_sns_topic.alerts_topic.arn}', sigv4: { region: 'eu-west-1' }, send_resolved: true });
+    expect(v.alertmanager.config.receivers[1].sns_configs[0]).toMatchObject({ topic_arn: '${data.terraform_remote_state.cross-stack-reference-input-platform.outputs.cross_stack_output_aws_sns_topic_alerts_topic_arn}', sigv4: { region: 'eu-west-1' }, send_resolved: true });
     expect(resource(p, 'aws_eks_pod_identity_association', 'observability_kube_prometheus_stack_identity_association'))
       .toMatchObject({ namespace: 'monitoring', service_account: 'alertmanager' });
     const grants = policy(resource(p, 'aws_iam_role_policy', 'observability_kube_prometheus_stack_identity_role_policy').policy).Statement;
@@ -94,10 +96,10 @@ describe('Observability', () => {
   });
 
   test('the DCGM exporter runs only on GPU nodes with the GPU pools\' tolerations, after Prometheus', () => {
-    const r = resource(p, 'helm_release', 'observability_dcgm_exporter_release');
+    const r = resource(a, 'helm_release', 'dcgm_exporter');
     expect(r).toMatchObject({ chart: 'dcgm-exporter', version: MONITORING_CHARTS['dcgm-exporter'].version });
     // prometheus-adapter turns http_requests_total into the http_requests_per_second custom metric model HPAs use.
-    const adapter = Object.values<any>(resources(p, 'helm_release')).find((x) => x.chart === 'prometheus-adapter');
+    const adapter = Object.values<any>(resources(a, 'helm_release')).find((x) => x.chart === 'prometheus-adapter');
     expect(adapter).toMatchObject({ version: MONITORING_CHARTS['prometheus-adapter'].version, namespace: 'monitoring' });
     const values = JSON.parse(adapter.values[0]);
     expect(values.prometheus).toEqual({ url: 'http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local', port: 9090 });
@@ -108,7 +110,7 @@ describe('Observability', () => {
     expect(v.nodeSelector).toEqual({ 'mlops.cdktf.io/accelerator': 'nvidia' });
     expect(v.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]);
     expect(v.serviceMonitor).toMatchObject({ enabled: true, honorLabels: true });
-    expect(r.depends_on).toContain('helm_release.observability_kube_prometheus_stack_release');
+    expect(r.depends_on).toContain('helm_release.kube_prometheus_stack');
   });
 
   test('a ServiceMonitor per model selects its Service and scrapes the metrics path', () => {
@@ -213,7 +215,7 @@ describe('Observability defaults and switches', () => {
     expect(danglingReferences(s)).toEqual([]);
     expect(resource(p, 'aws_sns_topic', 'observability_alert_topic_topic')).toMatchObject({ name: 'acme-dev-alerts', kms_master_key_id: '${aws_kms_key.keys_alerts_key.arn}' });
     expect(resources(p, 'aws_eks_addon').observability_cloudwatch_observability_addon).toBeUndefined();
-    expect(resources(p, 'helm_release').observability_dcgm_exporter_release).toBeUndefined();
+    expect(resources(s.stacks['platform-addons'], 'helm_release').dcgm_exporter).toBeUndefined();
   });
 });
 

@@ -20,8 +20,8 @@ describe('ModelServing on the reference platform (as MlopsPlatform wires it)', (
     expect(object(s, 'Rollout', 'fraud', 'serving').spec.strategy.canary.steps[0]).toEqual({ setWeight: 10 });
     expect(object(s, 'CronJob', 'fraud-nightly-scores', 'serving').spec.jobTemplate.spec.template.spec.nodeSelector).toEqual({ 'eks.amazonaws.com/capacityType': 'SPOT' });
     expect(object(s, 'Ingress', 'fraud', 'serving').metadata.annotations!['alb.ingress.kubernetes.io/scheme']).toBe('internal');
-    // The Argo Rollouts controller (CRDs) is installed by the platform stack, at its pinned chart.
-    expect(s.stacks['mlops-prod-platform'].resource.helm_release.cluster_argo_rollouts_release).toMatchObject({ chart: 'argo-rollouts', version: '2.40.1', namespace: 'argo-rollouts' });
+    // The Argo Rollouts controller (CRDs) is installed by the add-ons stack, at its pinned chart.
+    expect(s.stacks['mlops-prod-addons'].resource.helm_release.argo_rollouts).toMatchObject({ chart: 'argo-rollouts', version: '2.40.1', namespace: 'argo-rollouts' });
     const tf = Object.keys(Object.values(s.stacks).find((x) => x.resource?.aws_iam_role?.serving_fraud_identity_role_role)!.resource.aws_iam_role);
     expect(tf).toEqual(expect.arrayContaining(['serving_fraud_identity_role_role', 'serving_fraud_explainer_identity_role_role', 'serving_batch_fraud_nightly_scores_identity_role_role']));
   });

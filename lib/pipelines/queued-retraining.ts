@@ -62,6 +62,8 @@ export class QueuedRetraining extends GpuJob {
   public readonly triggerAuthentication: ApiObject;
   public readonly rules: CloudwatchEventRule[] = [];
   public readonly modelOutputUri: string;
+  /** Where the runs write their models (`<prefix><run>/<artifact>`): every registered ModelDataUrl is under this prefix. */
+  public readonly candidates: CheckpointLocation;
   private readonly retrainProps: QueuedRetrainingProps;
 
   constructor(scope: Construct, id: string, props: QueuedRetrainingProps) {
@@ -144,6 +146,7 @@ export class QueuedRetraining extends GpuJob {
     key.grantDecrypt(team, 'sqs');
     const modelPrefix = `${props.models.prefix.replace(/^\/+/, '').replace(/\/?$/, '/')}${this.name}/`;
     props.models.bucket.grantWrite(team, modelPrefix);
+    this.candidates = { bucket: props.models.bucket, prefix: modelPrefix };
     this.modelOutputUri = `s3://${props.models.bucket.bucketName}/${modelPrefix}$(RUN_ID)/`;
     team.addToPolicy({
       sid: `RegisterCandidate${this.name.replace(/[^A-Za-z0-9]/g, '')}`,

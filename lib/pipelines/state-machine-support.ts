@@ -52,3 +52,17 @@ export function stateMachineSettings(logGroup: EncryptedLogGroup, key: DomainKey
     encryptionConfiguration: { type: 'CUSTOMER_MANAGED_KMS_KEY', kmsKeyId: key.keyArn, kmsDataKeyReusePeriodSeconds: 300 },
   };
 }
+
+/** Keys whose policy already lets EventBridge use them for the SQS queues it sends to. */
+const EVENTBRIDGE_ALLOWED = new WeakSet<DomainKey>();
+
+/** Lets EventBridge send to SQS queues encrypted with `key` (added once per key). */
+export function allowEventBridgeToQueues(scope: Construct, key: DomainKey): void {
+  if (EVENTBRIDGE_ALLOWED.has(key)) return;
+  EVENTBRIDGE_ALLOWED.add(key);
+  key.allowInKeyPolicy({
+    principal: { Service: 'events.amazonaws.com' },
+    actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+    conditions: { StringEquals: { 'aws:SourceAccount': MlopsStack.of(scope).accountId } },
+  });
+}

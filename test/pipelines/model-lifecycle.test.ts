@@ -217,7 +217,7 @@ describe('predictions have declared producers, and the drift monitor reads what 
     const cj = object(s, 'CronJob', 'drift-fraud', 'mlops-system');
     const script: string = cj.spec.jobTemplate.spec.template.spec.initContainers[0].command[2];
     expect(script).toMatch(/predictions\/fraud\/dt=\$day\//);
-    expect(script).toMatch(/aws s3 sync "s3:\/\/[^"]+\/predictions\/fraud\/" \/data\/predictions/);
+    expect(script).toMatch(/aws s3 sync "s3:\/\/[^"]+\/predictions\/fraud\/dt=\$day\/" "\/data\/predictions\/dt=\$day"/);
   });
 });
 

@@ -54,7 +54,8 @@ export interface ModelPromotionProps {
  * 1. describes the approved package (`sagemaker:DescribeModelPackage`) and reads its ModelDataUrl;
  * 2. refuses it unless it is still Approved, belongs to the group and lies under one of `sources`;
  * 3. copies the artifact to `<destination>versions/<package version>/<file>` (`s3:CopyObject`,
- *    encrypted by the destination bucket's default key);
+ *    encrypted by the destination bucket's default key), only if the object is unchanged since the
+ *    package was registered (what the approver approved);
  * 4. writes the pointer `<destination>current.json` naming that version, which the model server
  *    (env `MODEL_POINTER_URI`) and batch jobs read.
  *
@@ -236,6 +237,7 @@ export class ModelPromotion extends Construct {
             status: '{% $states.result.ModelApprovalStatus %}',
             version: '{% $string($states.result.ModelPackageVersion) %}',
             source: '{% $states.result.InferenceSpecification.Containers[0].ModelDataUrl %}',
+            registered: '{% $states.result.CreationTime %}',
           },
           Retry: retry,
           Next: 'CheckPackage',
@@ -256,6 +258,8 @@ export class ModelPromotion extends Construct {
             Bucket: dest.bucket.bucketName,
             Key: `{% '${versions}' & $version & '/' & ${file} %}`,
             CopySource: "{% $substringAfter($source, 's3://') %}",
+            // The artifact the approver approved: unchanged since the package was registered (else PreconditionFailed).
+            CopySourceIfUnmodifiedSince: '{% $registered %}',
           },
           Assign: { modelUri: `{% '${uri(dest)}${MODEL_VERSIONS_FOLDER}' & $version & '/' & ${file} %}` },
           Retry: retry,

@@ -116,6 +116,8 @@ describe('the model lifecycle closes: retrain (both engines) -> register -> appr
     const d = definition();
     expect(d.States.CopyArtifact.Arguments.Bucket).toBe(CURATED_NAME);
     expect(d.States.CopyArtifact.Arguments.Key).toBe("{% 'models/fraud/versions/' & $version & '/' & $split($source, '/')[-1] %}");
+    expect(d.States.CopyArtifact.Arguments.CopySourceIfUnmodifiedSince).toBe('{% $registered %}');
+    expect(d.States.DescribePackage.Assign.registered).toBe('{% $states.result.CreationTime %}');
     expect(d.States.PointServingAtVersion.Arguments).toMatchObject({ Bucket: CURATED_NAME, Key: 'models/fraud/current.json' });
     const served = policy(resource(p, 'aws_iam_role_policy', 'serving_fraud_identity_role_policy').policy).Statement;
     expect(served.filter((x: any) => arr(x.Action).includes('s3:GetObject')).flatMap((x: any) => arr(x.Resource))).toEqual([`${CURATED}/models/fraud/*`]);

@@ -11,6 +11,8 @@ import { PREDICTIONS_ZONE, predictionsPrefix, servingPrefix } from '../registry/
 /** Where the lake zones are (DataLake). */
 export interface IZoneSource {
   zone(name: string): IDataZone;
+  /** Names of the zones (to explain a missing one). @default unknown */
+  readonly zoneNames?: string[];
 }
 
 /** A feature view by name and version. */
@@ -97,7 +99,7 @@ export class ModelServing extends Construct {
       cluster: this.props.cluster,
       namespace: namespace ?? this.props.namespace,
       artifacts: this.location(artifacts ?? { prefix: servingPrefix(m.name) }),
-      capture: capture ?? true ? { zone: this.props.lake.zone(PREDICTIONS_ZONE) } : undefined,
+      capture: capture ?? true ? { zone: this.captureZone(m.name) } : undefined,
       features: features && features.length > 0 ? { store: this.store(`model ${show(m.name)}`), views: this.views(`model ${show(m.name)}`, features) } : undefined,
       gpu: gpu ? this.gpu(`model ${show(m.name)}`, gpu) : undefined,
     });
@@ -122,6 +124,15 @@ export class ModelServing extends Construct {
     });
     this.batchJobs[b.name] = job;
     return job;
+  }
+
+  private captureZone(model: string): IDataZone {
+    const names = this.props.lake.zoneNames;
+    if (names && !names.includes(PREDICTIONS_ZONE)) {
+      invalid(this, `model ${show(model)} captures its predictions into the ${PREDICTIONS_ZONE} zone, which the lake does not have.`,
+        `add a ${PREDICTIONS_ZONE} zone to the lake, or set capture: false on the model (its drift monitor then needs another input).`);
+    }
+    return this.props.lake.zone(PREDICTIONS_ZONE);
   }
 
   private location(l: ZonePath): S3Location {

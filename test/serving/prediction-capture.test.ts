@@ -1,6 +1,7 @@
 import { App } from 'cdktf';
 import { PredictionCapture, PredictionCaptureProps } from '../../lib/serving/prediction-capture';
 import { ModelServing } from '../../lib/serving/model-serving';
+import { DataLake } from '../../lib/data/data-lake';
 import { servingPlatform } from './fixtures';
 
 describe('PredictionCapture and ModelServing capture: construction', () => {
@@ -27,5 +28,11 @@ describe('PredictionCapture and ModelServing capture: construction', () => {
     expect(serving.models.churn.capture?.zone.zoneName).toBe('raw');
     expect(serving.models.quiet.capture).toBeUndefined();
     expect(serving.models.churn.modelPointerUri).toMatch(/\/models\/churn\/current\.json$/);
+  });
+
+  test('a lake without a raw zone: capture has nowhere to go', () => {
+    const lake = new DataLake(p.stack, 'curated_only', { zones: [{ name: 'curated' }] });
+    expect(() => new ModelServing(p.stack, 'serving_no_raw', { cluster: p.cluster, lake, namespace: 'serving', models: [{ name: 'churn', modelVersion: '1', image: 'acme/churn:1.0.0' }] }))
+      .toThrow(/^\[platform\/serving_no_raw\] model "churn" captures its predictions into the raw zone, which the lake does not have\. Fix: add a raw zone to the lake, or set capture: false on the model \(its drift monitor then needs another input\)\.$/);
   });
 });

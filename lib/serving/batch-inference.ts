@@ -87,7 +87,8 @@ export class BatchInference extends Construct {
 
   constructor(scope: Construct, id: string, props: BatchInferenceProps) {
     super(scope, id);
-    this.props = props;
+    // A CPU job runs on a system node: its defaults must fit one (the GPU job defaults stay 2 CPU / 8Gi).
+    this.props = props.gpu ? props : { ...props, cpu: props.cpu ?? '1', memory: props.memory ?? '4Gi' };
     const stack = MlopsStack.of(this);
     this.name = checkName(this, 'k8s-name', props.name);
     this.namespace = checkName(this, 'k8s-namespace', props.namespace);
@@ -163,7 +164,7 @@ export class BatchInference extends Construct {
   protected podTemplate(env: Record<string, string>): k8s.PodTemplateSpec {
     const p = this.props;
     const q = (v: string) => k8s.Quantity.fromString(v);
-    const resources: Record<string, k8s.Quantity> = { cpu: q(p.cpu ?? (this.gpu ? '2' : '1')), memory: q(p.memory ?? (this.gpu ? '8Gi' : '4Gi')) };
+    const resources: Record<string, k8s.Quantity> = { cpu: q(p.cpu ?? '2'), memory: q(p.memory ?? '8Gi') };
     if (this.gpu) resources['nvidia.com/gpu'] = k8s.Quantity.fromNumber(this.gpu.count);
     return {
       metadata: { labels: this.labels() },

@@ -91,3 +91,6 @@ export * from './monitoring/model-monitoring';
 export * from './monitoring/monitored-service';
 export * from './monitoring/monitoring-charts';
 export * from './pipelines/queued-retraining';
+export * from './pipelines/model-promotion';
+export * from './registry/model-locations';
+export * from './serving/prediction-capture';

@@ -15,6 +15,8 @@ import { TrainingSchedule, TrainingScheduleProps } from './compute/training-sche
 import { RetrainingPipeline, RetrainingPipelineProps } from './pipelines/retraining-pipeline';
 import { CiCdAccess, CiCdAccessProps } from './pipelines/ci-cd-access';
 import { QueuedRetraining } from './pipelines/queued-retraining';
+import { ModelPromotion } from './pipelines/model-promotion';
+import { CANDIDATES_PREFIX, candidatesPrefix, PREDICTIONS_ZONE, predictionsPrefix } from './registry/model-locations';
 import { PlatformRole } from './security/platform-role';
 import { ExperimentTracking, ExperimentTrackingProps } from './registry/experiment-tracking';
 import { ModelRegistry, ModelRegistryProps } from './registry/model-registry';
@@ -80,13 +82,23 @@ export interface MlopsPlatformProps {
   }>;
   /**
    * Retraining pipelines. `team` names one of `teams`; checkpoints go to `checkpoints/<team>/`,
-   * models to `models/<name>/` in the lake zone `modelZone`. Two engines: `step-functions` (a state
+   * candidate models to `model-candidates/<name>/` in the lake zone `modelZone`. A pipeline that
+   * names its `servedModel` registers into that model's registry group, and a ModelPromotion copies
+   * each approved package to where the model is served (`models/<model>/`). Two engines: `step-functions` (a state
    * machine running the Job with eks:runJob; needs a cluster with publicEndpointCidrs) and `queue`
    * (EventBridge -> SQS -> a KEDA ScaledJob in the cluster; works on private clusters).
    * @default none
    */
-  readonly retrainingPipelines?: Array<Omit<RetrainingPipelineProps, 'team' | 'checkpoints' | 'models' | 'pool' | 'alarmTopicArn'> & {
+  readonly retrainingPipelines?: Array<Omit<RetrainingPipelineProps, 'team' | 'checkpoints' | 'models' | 'pool' | 'alarmTopicArn' | 'modelPackageGroupName'> & {
     readonly team: string;
+    /**
+     * The serving model (`serving.models[].name`) this pipeline retrains: it registers into the
+     * model's `modelRegistry` group, and approved packages are promoted to where the model is served.
+     * @default none (the candidates are registered in `modelPackageGroupName` and never served)
+     */
+    readonly servedModel?: string;
+    /** Model package group registered in. @default the modelRegistry group of `servedModel` */
+    readonly modelPackageGroupName?: string;
     /** Alarm topic. @default the platform alert topic */
     readonly alarmTopicArn?: string;
     /** Model of a drift monitor whose alarms trigger this pipeline. @default none */
@@ -137,9 +149,11 @@ export interface MlopsPlatformProps {
   readonly driftMonitors?: Array<Omit<DriftMonitorProps, 'cluster' | 'alarmTopicArn' | 'baseline' | 'recent' | 'namespace' | 'conceptDrift'> & {
     readonly namespace?: string;
     readonly baseline: { readonly zone: string; readonly prefix: string };
-    readonly recent: { readonly zone: string; readonly prefix: string };
+    /** @default `{ zone: 'raw', prefix: 'predictions/<model>/' }`: what the model server captures and batch scoring writes */
+    readonly recent?: { readonly zone: string; readonly prefix: string };
     readonly conceptDrift?: Omit<NonNullable<DriftMonitorProps['conceptDrift']>, 'predictions' | 'groundTruth'> & {
-      readonly predictions: { readonly zone: string; readonly prefix: string };
+      /** @default `{ zone: 'raw', prefix: 'predictions/<model>/' }` */
+      readonly predictions?: { readonly zone: string; readonly prefix: string };
       readonly groundTruth: { readonly zone: string; readonly prefix: string };
     };
   }>;
@@ -216,6 +230,8 @@ export class MlopsPlatform extends Construct {
   public readonly teams: Record<string, Team> = {};
   public readonly trainingSchedules: Record<string, TrainingSchedule> = {};
   public readonly retrainingPipelines: Record<string, RetrainingPipeline | QueuedRetraining> = {};
+  /** Promotion of approved packages to serving, by served model. */
+  public readonly promotions: Record<string, ModelPromotion> = {};
   public readonly ciCd?: CiCdAccess;
   public readonly experimentTracking: ExperimentTracking;
   public readonly modelRegistry?: ModelRegistry;
@@ -355,17 +371,19 @@ export class MlopsPlatform extends Construct {
     }
     for (const dm of props.driftMonitors ?? []) {
       const at = (l: { zone: string; prefix: string }) => ({ zone: this.data.lake.zone(l.zone), prefix: l.prefix });
+      const predictions = { zone: PREDICTIONS_ZONE, prefix: predictionsPrefix(dm.model) };
       this.driftMonitors[dm.model] = new DriftMonitor(this.platformStack, `drift_${dm.model.replace(/-/g, '_')}`, {
         ...dm,
         cluster: this.cluster,
         namespace: dm.namespace ?? this.systemNamespace.name,
         alarmTopicArn: this.alertTopic.topicArn,
         baseline: at(dm.baseline),
-        recent: at(dm.recent),
-        conceptDrift: dm.conceptDrift ? { ...dm.conceptDrift, predictions: at(dm.conceptDrift.predictions), groundTruth: at(dm.conceptDrift.groundTruth) } : undefined,
+        recent: at(dm.recent ?? predictions),
+        conceptDrift: dm.conceptDrift ? { ...dm.conceptDrift, predictions: at(dm.conceptDrift.predictions ?? predictions), groundTruth: at(dm.conceptDrift.groundTruth) } : undefined,
       });
     }
     for (const rp of props.retrainingPipelines ?? []) this.addRetrainingPipeline(rp);
+    this.addPromotions(props.retrainingPipelines ?? []);
     // A profile without deletion protection (dev) is an explicit opt-out: reported as a warning, not an error.
     // So is a public API endpoint limited to listed CIDRs.
     const profileOptOuts: Record<string, 'warning'> = {
@@ -393,7 +411,8 @@ export class MlopsPlatform extends Construct {
 
   private addRetrainingPipeline(rp: NonNullable<MlopsPlatformProps['retrainingPipelines']>[number]): void {
     const { team, pool } = this.teamAndPool('retraining pipeline', rp.name, rp.team, rp.pool);
-    const { team: _team, pool: _pool, modelZone, driftMonitor, engine: requested, ...rest } = rp;
+    const { team: _team, pool: _pool, modelZone, driftMonitor, engine: requested, servedModel: _served, ...given } = rp;
+    const rest = { ...given, modelPackageGroupName: this.modelPackageGroupOf(rp) };
     const bucket = this.data.lake.zone(modelZone ?? 'curated').bucket;
     const drift = driftMonitor === undefined ? undefined : this.driftMonitors[driftMonitor];
     if (driftMonitor !== undefined && !drift) {
@@ -413,7 +432,7 @@ export class MlopsPlatform extends Construct {
         team,
         pool,
         checkpoints: { bucket, prefix: `checkpoints/${rp.team}/` },
-        models: { bucket, prefix: 'models/' },
+        models: { bucket, prefix: CANDIDATES_PREFIX },
         scaler: keda.identity!,
       });
       return;
@@ -425,8 +444,48 @@ export class MlopsPlatform extends Construct {
       team,
       pool,
       checkpoints: { bucket, prefix: `checkpoints/${rp.team}/` },
-      models: { bucket, prefix: `models/${rp.name}/` },
+      models: { bucket, prefix: candidatesPrefix(rp.name) },
     });
+  }
+
+  /** The group a retraining pipeline registers into: its servedModel's registry group, or the one it names. */
+  private modelPackageGroupOf(rp: NonNullable<MlopsPlatformProps['retrainingPipelines']>[number]): string {
+    const what = `retraining pipeline ${show(rp.name)}`;
+    const model = rp.servedModel;
+    if (model === undefined) {
+      if (!rp.modelPackageGroupName) invalid(this, `${what} has neither servedModel nor modelPackageGroupName: its candidates have nowhere to be registered.`, 'set servedModel to the serving model it retrains (or modelPackageGroupName).');
+      return rp.modelPackageGroupName;
+    }
+    const served = this.serving?.models ?? {};
+    if (!served[model]) {
+      invalid(this, `${what} names servedModel ${show(model)}, which is not a serving model.`, `use one of ${Object.keys(served).join(', ') || '(none: declare the model in serving.models)'}.`);
+    }
+    const registry = this.modelRegistry;
+    if (!registry) invalid(this, `${what} serves model ${show(model)}, but there is no modelRegistry to approve its candidates.`, `configure modelRegistry with ${show(model)} in models.`);
+    if (!registry.groups[model]) invalid(this, `${what} serves model ${show(model)}, which is not in modelRegistry.models.`, `add ${show(model)} to modelRegistry.models.`);
+    if (rp.modelPackageGroupName !== undefined && rp.modelPackageGroupName !== registry.groupNames[model]) {
+      invalid(this, `${what} registers into modelPackageGroupName ${show(rp.modelPackageGroupName)}, but its servedModel ${show(model)} is promoted from group ${show(registry.groupNames[model])}.`,
+        'drop modelPackageGroupName (servedModel sets it).');
+    }
+    return registry.groups[model].modelPackageGroupName;
+  }
+
+  /** One ModelPromotion per served model that retraining pipelines name: approved packages of its group reach where it is served. */
+  private addPromotions(pipelines: NonNullable<MlopsPlatformProps['retrainingPipelines']>): void {
+    const byModel = new Map<string, Array<RetrainingPipeline | QueuedRetraining>>();
+    for (const rp of pipelines) {
+      if (rp.servedModel === undefined) continue;
+      byModel.set(rp.servedModel, [...(byModel.get(rp.servedModel) ?? []), this.retrainingPipelines[rp.name]]);
+    }
+    for (const [model, engines] of byModel) {
+      this.promotions[model] = new ModelPromotion(this.platformStack, `promotion_${model.replace(/-/g, '_')}`, {
+        model,
+        modelPackageGroupName: this.modelRegistry!.groups[model].modelPackageGroupName,
+        sources: engines.map((e) => e.candidates),
+        destination: this.serving!.models[model].artifacts,
+        alarmTopicArn: this.alertTopic.topicArn,
+      });
+    }
   }
 
   private addTrainingSchedule(ts: NonNullable<MlopsPlatformProps['trainingSchedules']>[number]): void {

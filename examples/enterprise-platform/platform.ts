@@ -97,7 +97,6 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
       model: 'fraud',
       namespace: 'fraud',
       baseline: { zone: 'features', prefix: 'fraud/baseline/' },
-      recent: { zone: 'raw', prefix: 'predictions/fraud/' },
       recentDays: 1,
       features: [
         { name: 'amount', type: 'numeric', psiThreshold: 0.2, ksThreshold: 0.1 },
@@ -106,7 +105,6 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
       ],
       conceptDrift: {
         task: 'classification',
-        predictions: { zone: 'raw', prefix: 'predictions/fraud/' },
         groundTruth: { zone: 'curated', prefix: 'labels/fraud/' },
         baseline: 0.94,
         maxDegradation: 0.03,
@@ -119,7 +117,7 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
       image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud-train:1.4.0',
       command: ['python', '-m', 'fraud.train'],
       gpus: 1,
-      modelPackageGroupName: 'acme-mlops-prod-fraud',
+      servedModel: 'fraud',
       inferenceImage: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud:1.4.0',
       schedule: 'cron(0 3 ? * MON *)',
       driftMonitor: 'fraud',

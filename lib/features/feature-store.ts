@@ -268,6 +268,17 @@ export class FeatureStore extends Construct {
     this.grantReadRegistry(identity);
   }
 
+  /**
+   * Jobs that read the offline data themselves (a plain pod with pyarrow or Feast's file offline
+   * store, no Athena or Glue engine to vend Lake Formation credentials): the Glue catalog of `views`
+   * (Lake Formation DESCRIBE/SELECT) for schema and partitions, their Parquet files from S3 with KMS
+   * decrypt through S3, and the registry. No write.
+   */
+  public grantReadOfflineDirect(identity: IGrantable, views: FeatureView[] = this.featureViews): void {
+    this.grantReadOffline(identity, views);
+    this.grantReadOfflineFiles(identity, views);
+  }
+
   /** Feature pipelines: write the offline data of `views` (no default: name the views a pipeline produces). */
   public grantWriteOffline(identity: IGrantable, views: FeatureView[]): void {
     for (const v of views) v.grantWriteOffline(identity);

@@ -33,8 +33,14 @@ export interface DriftFeature {
 /** Concept drift: quality of recent predictions against delayed ground truth. */
 export interface ConceptDriftProps {
   readonly task: 'classification' | 'regression';
-  /** Logged predictions (records with an id and the prediction). */
+  /** Logged predictions (records with an id and the prediction), partitioned by day under the prefix (`dt=YYYY-MM-DD/`). */
   readonly predictions: LakeLocation;
+  /**
+   * Days of prediction partitions joined with the ground truth (labels arrive late, so more than
+   * `recentDays`); only these partitions are fetched, so the job's scratch space stays bounded.
+   * @default 7
+   */
+  readonly windowDays?: number;
   /** Ground truth as it arrives (records with the id and the label). */
   readonly groundTruth: LakeLocation;
   /** Quality at training time: accuracy (classification) or mean absolute error (regression). */
@@ -162,12 +168,14 @@ export class DriftMonitor extends Construct {
       data: { 'drift-job.js': SCRIPT, 'config.json': JSON.stringify(config, null, 2) },
     });
     const s3 = (loc: LakeLocation) => `s3://${loc.zone.bucketName}/${loc.zone.prefix}${normalize(loc.prefix)}`;
+    const days = (n: number, from: string, to: string) =>
+      `for d in $(seq 0 ${n - 1}); do day=$(date -u -d "@$(( $(date +%s) - d * 86400 ))" +%F); aws s3 sync "${from}dt=$day/" "${to}/dt=$day" --only-show-errors; done`;
     const syncScript = [
       'set -eu',
       `aws s3 sync "${s3(props.baseline)}" /data/baseline --only-show-errors`,
-      `for d in $(seq 0 ${recentDays - 1}); do day=$(date -u -d "@$(( $(date +%s) - d * 86400 ))" +%F); aws s3 sync "${s3(props.recent)}dt=$day/" "/data/recent/dt=$day" --only-show-errors; done`,
+      days(recentDays, s3(props.recent), '/data/recent'),
       ...(props.conceptDrift ? [
-        `aws s3 sync "${s3(props.conceptDrift.predictions)}" /data/predictions --only-show-errors`,
+        days(props.conceptDrift.windowDays ?? 7, s3(props.conceptDrift.predictions), '/data/predictions'),
         `aws s3 sync "${s3(props.conceptDrift.groundTruth)}" /data/labels --only-show-errors`,
       ] : []),
     ].join('\n');
@@ -257,6 +265,10 @@ export class DriftMonitor extends Construct {
     }
     const days = props.recentDays ?? 1;
     if (!Number.isInteger(days) || days < 1 || days > 31) invalid(this, `recentDays ${show(days)} is outside 1-31.`, 'compare 1 to 31 days of recent data.');
+    const window = props.conceptDrift?.windowDays ?? 7;
+    if (props.conceptDrift && (!Number.isInteger(window) || window < 1 || window > 31)) {
+      invalid(this, `conceptDrift.windowDays ${show(window)} is outside 1-31.`, 'join 1 to 31 days of predictions with the ground truth, e.g. 7.');
+    }
     if (props.conceptDrift && !(props.conceptDrift.maxDegradation > 0)) {
       invalid(this, `conceptDrift.maxDegradation ${show(props.conceptDrift.maxDegradation)} must be greater than 0.`, 'use e.g. 0.05 (a 5-point accuracy drop).');
     }

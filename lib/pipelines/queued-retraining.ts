@@ -5,6 +5,7 @@ import { Lazy } from 'cdktf';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { retrainingAlarm } from './retraining-alarm';
+import { allowEventBridgeToQueues } from './state-machine-support';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
@@ -62,6 +63,8 @@ export class QueuedRetraining extends GpuJob {
   public readonly triggerAuthentication: ApiObject;
   public readonly rules: CloudwatchEventRule[] = [];
   public readonly modelOutputUri: string;
+  /** Where the runs write their models (`<prefix><run>/<artifact>`): every registered ModelDataUrl is under this prefix. */
+  public readonly candidates: CheckpointLocation;
   private readonly retrainProps: QueuedRetrainingProps;
 
   constructor(scope: Construct, id: string, props: QueuedRetrainingProps) {
@@ -81,11 +84,7 @@ export class QueuedRetraining extends GpuJob {
       invalid(this, `modelPackageGroupName ${show(props.modelPackageGroupName)} is not a model package group name.`, 'pass the group name from the ModelRegistry.');
     }
     const key = KeyRing.of(this).key('pipelines');
-    key.allowInKeyPolicy({
-      principal: { Service: 'events.amazonaws.com' },
-      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-      conditions: { StringEquals: { 'aws:SourceAccount': stack.accountId } },
-    });
+    allowEventBridgeToQueues(this, key);
     const deadline = props.activeDeadlineSeconds ?? QUEUED_RUN_MAX_SECONDS;
     this.deadLetterQueue = new SqsQueue(this, 'dead_letter_queue', {
       name: stack.naming.name(this, 'sqs-queue', 'retrain', this.name, 'dlq'),
@@ -144,6 +143,7 @@ export class QueuedRetraining extends GpuJob {
     key.grantDecrypt(team, 'sqs');
     const modelPrefix = `${props.models.prefix.replace(/^\/+/, '').replace(/\/?$/, '/')}${this.name}/`;
     props.models.bucket.grantWrite(team, modelPrefix);
+    this.candidates = { bucket: props.models.bucket, prefix: modelPrefix };
     this.modelOutputUri = `s3://${props.models.bucket.bucketName}/${modelPrefix}$(RUN_ID)/`;
     team.addToPolicy({
       sid: `RegisterCandidate${this.name.replace(/[^A-Za-z0-9]/g, '')}`,

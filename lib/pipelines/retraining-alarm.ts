@@ -16,6 +16,11 @@ export interface RetrainingAlarmProps {
   readonly statistic: 'Sum' | 'Maximum';
   /** SNS topic notified on ALARM and OK. */
   readonly topicArn: string;
+  /**
+   * First word of the alarm name after the platform prefix (what kind of engine it watches).
+   * @default "retrain"
+   */
+  readonly kind?: string;
 }
 
 /**
@@ -24,7 +29,7 @@ export interface RetrainingAlarmProps {
  */
 export function retrainingAlarm(scope: Construct, id: string, p: RetrainingAlarmProps): CloudwatchMetricAlarm {
   return new CloudwatchMetricAlarm(scope, id, {
-    alarmName: MlopsStack.of(scope).naming.name(scope, 'alarm', 'retrain', p.retraining, p.what),
+    alarmName: MlopsStack.of(scope).naming.name(scope, 'alarm', p.kind ?? 'retrain', p.retraining, p.what),
     alarmDescription: p.description,
     namespace: p.namespace,
     metricName: p.metricName,

@@ -6,6 +6,7 @@ import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { retrainingAlarm } from './retraining-alarm';
+import { allowLogDelivery, stateMachineSettings, stateMachineStatements } from './state-machine-support';
 import { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry';
 import { EksAccessPolicyAssociation } from '@cdktf/provider-aws/lib/eks-access-policy-association';
 import { MlopsStack } from '../core/mlops-stack';
@@ -17,9 +18,6 @@ import { EncryptedLogGroup } from '../security/encrypted-log-group';
 import { PlatformRole } from '../security/platform-role';
 import { CheckpointLocation, GpuJob, GpuJobProps } from '../compute/gpu-job';
 import { checkScheduleExpression } from '../core/schedule';
-
-/** Keys whose policy already lets log delivery decrypt (one statement per key, however many pipelines). */
-const LOG_DELIVERY_ALLOWED = new WeakSet<DomainKey>();
 
 /** Props of {@link RetrainingPipeline}. */
 export interface RetrainingPipelineProps extends GpuJobProps {
@@ -117,6 +115,8 @@ export class RetrainingPipeline extends Construct {
   public readonly stateMachineName: string;
   /** The Job manifest template each run submits (`metadata.name.$` is the per-run name). */
   public readonly jobManifest: Record<string, unknown>;
+  /** Where the runs write their models (`<prefix><run>/<artifact>`): every registered ModelDataUrl is under this prefix. */
+  public readonly candidates: CheckpointLocation;
   private readonly job: RetrainingJobTemplate;
 
   constructor(scope: Construct, id: string, props: RetrainingPipelineProps) {
@@ -129,14 +129,7 @@ export class RetrainingPipeline extends Construct {
     this.stateMachineName = stack.naming.name(this, 'state-machine', 'retrain', name);
     const stateMachineArn = stack.arn('states', `stateMachine:${this.stateMachineName}`);
     this.key = KeyRing.of(this).key('pipelines');
-    if (!LOG_DELIVERY_ALLOWED.has(this.key)) {
-      LOG_DELIVERY_ALLOWED.add(this.key);
-      this.key.allowInKeyPolicy({
-        principal: { Service: 'delivery.logs.amazonaws.com' },
-        actions: ['kms:Decrypt'],
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.accountId } },
-      });
-    }
+    allowLogDelivery(this, this.key);
 
     this.logGroup = new EncryptedLogGroup(this, 'logs', { name: `/aws/vendedlogs/states/${this.stateMachineName}` });
     this.role = new PlatformRole(this, 'role', {
@@ -162,6 +155,7 @@ export class RetrainingPipeline extends Construct {
 
     const modelPrefix = normalize(props.models.prefix);
     const artifact = props.modelArtifactName ?? 'model.tar.gz';
+    this.candidates = { bucket: props.models.bucket, prefix: modelPrefix };
     const outputExpression = `States.Format('s3://${props.models.bucket.bucketName}/${modelPrefix}{}/', $.run.jobName)`;
     props.models.bucket.grantWrite(props.team.identity, modelPrefix);
     this.jobManifest = this.job.manifest(outputExpression);
@@ -171,9 +165,7 @@ export class RetrainingPipeline extends Construct {
       type: 'STANDARD',
       roleArn: this.role.roleArn,
       definition: JSON.stringify(this.definition(props, stack.partition, modelPrefix, artifact)),
-      loggingConfiguration: { level: 'ALL', includeExecutionData: false, logDestination: `${this.logGroup.arn}:*` },
-      tracingConfiguration: { enabled: true },
-      encryptionConfiguration: { type: 'CUSTOMER_MANAGED_KMS_KEY', kmsKeyId: this.key.keyArn, kmsDataKeyReusePeriodSeconds: 300 },
+      ...stateMachineSettings(this.logGroup, this.key),
       publish: false,
     });
 
@@ -263,25 +255,7 @@ export class RetrainingPipeline extends Construct {
         resources: [stack.arn('sagemaker', `model-package-group/${group}`), stack.arn('sagemaker', `model-package/${group}/*`)],
       },
       { sid: 'DescribeCluster', actions: ['eks:DescribeCluster'], resources: [props.team.cluster.clusterArn] },
-      {
-        sid: 'StateMachineKey',
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [this.key.keyArn],
-        conditions: { StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': stateMachineArn } },
-      },
-      {
-        sid: 'LogDelivery',
-        actions: ['logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
-          'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups'],
-        resources: ['*'],
-        wildcardReason: 'CloudWatch Logs vended log delivery APIs support no resource-level permissions',
-      },
-      {
-        sid: 'Tracing',
-        actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
-        resources: ['*'],
-        wildcardReason: 'X-Ray trace submission supports no resource-level permissions',
-      },
+      ...stateMachineStatements(this.key, stateMachineArn),
     );
   }
 

@@ -50,6 +50,8 @@ const READ_ACTIONS = ['sagemaker:DescribeModelPackageGroup', 'sagemaker:Describe
 export class ModelRegistry extends Construct {
   /** Model package groups by model name. */
   public readonly groups: Record<string, SagemakerModelPackageGroup> = {};
+  /** Model package group names by model name (literal, known before apply). */
+  public readonly groupNames: Record<string, string> = {};
   public readonly stages: readonly string[];
   public readonly approvalStages: readonly string[];
   public readonly auditLog: EncryptedLogGroup;
@@ -85,8 +87,9 @@ export class ModelRegistry extends Construct {
     this.approver = props.approver;
 
     for (const m of props.models) {
+      this.groupNames[m] = stack.naming.name(this, 'model-package-group', m);
       this.groups[m] = new SagemakerModelPackageGroup(this, m, {
-        modelPackageGroupName: stack.naming.name(this, 'model-package-group', m),
+        modelPackageGroupName: this.groupNames[m],
         modelPackageGroupDescription: `Versions of model ${m}; stages ${this.stages.join(' > ')}; ${this.approvalStages.join(', ')} needs approval`,
         tags: { model: m },
       });

@@ -9,6 +9,7 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 import { WorkloadIdentity } from '../security/workload-identity';
 import type { FeatureStore } from '../features/feature-store';
 import type { FeatureView } from '../features/feature-view';
+import { CURRENT_MODEL_POINTER } from '../registry/model-locations';
 import { checkLocation, GpuPlacement, IServingCluster, placeOnGpu, S3Location, s3Uri, ServingGpu } from './serving-cluster';
 
 /** Node label of EKS managed node groups that tells spot from on-demand capacity. */
@@ -17,7 +18,7 @@ export const CAPACITY_TYPE_LABEL = 'eks.amazonaws.com/capacityType';
 /** The offline feature views a batch job reads. */
 export interface BatchFeatures {
   readonly store: FeatureStore;
-  /** Views read through Lake Formation (offline store only). */
+  /** Views read offline: their Parquet files from S3, schema and partitions from Glue (Lake Formation DESCRIBE/SELECT). */
   readonly views: FeatureView[];
 }
 
@@ -37,7 +38,7 @@ export interface BatchInferenceProps {
   readonly artifacts: S3Location;
   /** Where predictions are written: the identity may write only under this prefix. */
   readonly predictions: S3Location;
-  /** Offline feature views read through Lake Formation. @default none */
+  /** Offline feature views read (S3 files and Glue catalog). @default none */
   readonly features?: BatchFeatures;
   /** Further input prefixes read (e.g. a curated zone prefix). @default none */
   readonly inputs?: S3Location[];
@@ -47,15 +48,19 @@ export interface BatchInferenceProps {
   readonly command?: string[];
   /** Args. @default none */
   readonly args?: string[];
-  /** Plain environment variables. @default none (MODEL_URI, PREDICTIONS_URI are always set) */
+  /** Plain environment variables. @default none (MODEL_URI, MODEL_POINTER_URI, PREDICTIONS_URI are always set) */
   readonly env?: Record<string, string>;
-  /** CPU request and limit. @default "2" */
+  /** CPU request and limit (a CPU job must fit a system node). @default "1" (CPU job), "2" (GPU job) */
   readonly cpu?: string;
-  /** Memory request and limit. @default "8Gi" */
+  /** Memory request and limit (a CPU job must fit a system node). @default "4Gi" (CPU job), "8Gi" (GPU job) */
   readonly memory?: string;
-  /** GPUs (on a GPU pool, spot half). @default CPU only */
+  /** GPUs (on a GPU pool, spot half). @default CPU only: the on-demand system nodes */
   readonly gpu?: ServingGpu;
-  /** Run on spot capacity (a spot interruption retries through backoffLimit). @default true */
+  /**
+   * Run on the GPU pool's spot half (a spot interruption retries through backoffLimit). Only GPU
+   * jobs have spot capacity: the cluster's only spot nodes are its tainted GPU pools.
+   * @default true for a GPU job; CPU jobs always run on on-demand nodes
+   */
   readonly spot?: boolean;
   /** Retries of a run. @default 3 */
   readonly backoffLimit?: number;
@@ -65,9 +70,10 @@ export interface BatchInferenceProps {
 
 /**
  * Scheduled batch scoring: a CronJob (concurrencyPolicy Forbid, validated schedule, history limits,
- * deadline, restricted pod security, requests = limits) on spot capacity, with a dedicated workload
- * identity that reads the model artifacts, the offline feature views (Lake Formation) and the given
- * inputs, and writes only under the predictions prefix.
+ * deadline, restricted pod security, requests = limits) on the on-demand system nodes (GPU jobs: the
+ * GPU pool's spot half), with a dedicated workload identity that reads the model artifacts, the
+ * offline feature views (S3 files and Glue catalog) and the given inputs, and writes only under the
+ * predictions prefix.
  */
 export class BatchInference extends Construct {
   public readonly name: string;
@@ -81,7 +87,8 @@ export class BatchInference extends Construct {
 
   constructor(scope: Construct, id: string, props: BatchInferenceProps) {
     super(scope, id);
-    this.props = props;
+    // A CPU job runs on a system node: its defaults must fit one (the GPU job defaults stay 2 CPU / 8Gi).
+    this.props = props.gpu ? props : { ...props, cpu: props.cpu ?? '1', memory: props.memory ?? '4Gi' };
     const stack = MlopsStack.of(this);
     this.name = checkName(this, 'k8s-name', props.name);
     this.namespace = checkName(this, 'k8s-namespace', props.namespace);
@@ -97,6 +104,10 @@ export class BatchInference extends Construct {
     this.predictions = checkLocation(this, 'predictions', props.predictions);
     const inputs = (props.inputs ?? []).map((l, i) => checkLocation(this, `inputs[${i}]`, l));
     if (props.gpu) this.gpu = placeOnGpu(this, props.cluster, `${this.namespace}/${this.name}`, props.gpu);
+    if (!props.gpu && props.spot === true) {
+      invalid(this, 'spot is true for a CPU job, but the only spot capacity of the cluster is its GPU pools, tainted for GPU pods: the job could never be scheduled.',
+        'drop spot (CPU jobs run on the on-demand system nodes), or ask for gpu.');
+    }
 
     this.identity = new WorkloadIdentity(this, 'identity', {
       cluster: props.cluster,
@@ -107,7 +118,7 @@ export class BatchInference extends Construct {
     artifacts.bucket.grantRead(this.identity, artifacts.prefix);
     for (const l of inputs) l.bucket.grantRead(this.identity, l.prefix);
     this.predictions.bucket.grantWrite(this.identity, this.predictions.prefix);
-    if (props.features && props.features.views.length > 0) props.features.store.grantReadOffline(this.identity, props.features.views);
+    if (props.features && props.features.views.length > 0) props.features.store.grantReadOfflineDirect(this.identity, props.features.views);
 
     const s = props.cluster.workloads.scopeFor(this);
     const labels = this.labels();
@@ -115,7 +126,7 @@ export class BatchInference extends Construct {
       metadata: { name: this.name, namespace: this.namespace, labels, annotations: this.identity.serviceAccountAnnotations },
       automountServiceAccountToken: false,
     });
-    const env: Record<string, string> = { ...props.env, MODEL_URI: s3Uri(artifacts), PREDICTIONS_URI: s3Uri(this.predictions), AWS_REGION: stack.region };
+    const env: Record<string, string> = { ...props.env, MODEL_URI: s3Uri(artifacts), MODEL_POINTER_URI: `${s3Uri(artifacts)}${CURRENT_MODEL_POINTER}`, PREDICTIONS_URI: s3Uri(this.predictions), AWS_REGION: stack.region };
     this.cronJob = new k8s.KubeCronJob(s, 'cron-job', {
       metadata: { name: this.name, namespace: this.namespace, labels },
       spec: {
@@ -143,9 +154,10 @@ export class BatchInference extends Construct {
     return { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/component': 'batch-inference', 'app.kubernetes.io/managed-by': 'cdktf-mlops' };
   }
 
-  /** Node selector: spot capacity (and the GPU pool when GPUs are asked for). */
+  /** Node selector: the GPU pool (its spot half unless `spot: false`) for GPU jobs, on-demand (system) nodes for CPU jobs. */
   protected nodeSelector(): Record<string, string> {
-    return { ...this.gpu?.nodeSelector, ...(this.props.spot ?? true ? { [CAPACITY_TYPE_LABEL]: 'SPOT' } : {}) };
+    if (!this.gpu) return { [CAPACITY_TYPE_LABEL]: 'ON_DEMAND' };
+    return { ...this.gpu.nodeSelector, ...(this.props.spot ?? true ? { [CAPACITY_TYPE_LABEL]: 'SPOT' } : {}) };
   }
 
   /** The pod of every run. */

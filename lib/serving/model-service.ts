@@ -14,6 +14,8 @@ import type { FeatureView } from '../features/feature-view';
 import { checkLocation, GpuPlacement, IServingCluster, placeOnGpu, S3Location, s3Uri, ServingGpu } from './serving-cluster';
 import { ModelIngress, ModelIngressProps } from './model-ingress';
 import { ModelRelease, ModelReleaseProps } from './model-release';
+import { PredictionCapture, PredictionCaptureProps } from './prediction-capture';
+import { CURRENT_MODEL_POINTER } from '../registry/model-locations';
 
 /** The feature views a model reads online. */
 export interface ModelFeatures {
@@ -91,7 +93,7 @@ export interface ModelServiceProps {
   readonly clients?: ServiceClient[];
   /** Extra egress (e.g. a database). @default none */
   readonly egress?: EgressRule[];
-  /** Plain environment variables. @default none (MODEL_NAME, MODEL_VERSION, MODEL_URI are always set) */
+  /** Plain environment variables. @default none (MODEL_NAME, MODEL_VERSION, MODEL_URI, MODEL_POINTER_URI are always set; PREDICTIONS_STREAM and PREDICTIONS_URI with `capture`) */
   readonly env?: Record<string, string>;
   /** Environment variables from Secret keys. @default none */
   readonly secretEnv?: Record<string, SecretEnvRef>;
@@ -105,6 +107,13 @@ export interface ModelServiceProps {
    * @default none: a plain rolling update (maxUnavailable 0)
    */
   readonly release?: ModelReleaseProps;
+  /**
+   * Prediction capture: a Firehose stream into the zone (the raw zone) under
+   * `predictions/<model>/dt=YYYY-MM-DD/` that the server puts its inputs and predictions into
+   * (env `PREDICTIONS_STREAM`), where the drift monitor reads them.
+   * @default none (MlopsPlatform captures every model into the raw zone)
+   */
+  readonly capture?: Omit<PredictionCaptureProps, 'model'>;
 }
 
 /**
@@ -125,6 +134,10 @@ export class ModelService extends Construct {
   public readonly scaledObject?: ApiObject;
   public readonly ingress?: ModelIngress;
   public readonly release?: ModelRelease;
+  /** The prediction capture stream, when `capture` is set. */
+  public readonly capture?: PredictionCapture;
+  /** `s3://` URI of the pointer naming the approved version to load (`current.json`, written by ModelPromotion). */
+  public readonly modelPointerUri: string;
   private readonly workloads: WorkloadsStack;
 
   constructor(scope: Construct, id: string, props: ModelServiceProps) {
@@ -165,6 +178,7 @@ export class ModelService extends Construct {
     }
     this.artifacts = checkLocation(this, 'artifacts', props.artifacts);
     this.modelUri = s3Uri(this.artifacts);
+    this.modelPointerUri = `${this.modelUri}${CURRENT_MODEL_POINTER}`;
     if (props.gpu) this.gpu = placeOnGpu(this, props.cluster, `${this.namespace}/${this.name}`, props.gpu);
 
     this.identity = new WorkloadIdentity(this, 'identity', {
@@ -175,6 +189,11 @@ export class ModelService extends Construct {
     });
     this.artifacts.bucket.grantRead(this.identity, this.artifacts.prefix);
     if (props.features && props.features.views.length > 0) props.features.store.grantReadOnline(this.identity, props.features.views);
+    if (props.capture) {
+      this.capture = new PredictionCapture(this, 'capture', { ...props.capture, model: this.name });
+      this.capture.grantPut(this.identity);
+    }
+    const captureEnv: Record<string, string> = this.capture ? { PREDICTIONS_STREAM: this.capture.streamName, PREDICTIONS_URI: this.capture.uri } : {};
 
     const port = props.port ?? 8080;
     const healthPath = props.healthPath ?? '/health';
@@ -184,7 +203,7 @@ export class ModelService extends Construct {
       name: this.name,
       image: props.image,
       port,
-      env: { ...props.env, MODEL_NAME: this.name, MODEL_VERSION: props.modelVersion, MODEL_URI: this.modelUri, AWS_REGION: stack.region },
+      env: { ...props.env, MODEL_NAME: this.name, MODEL_VERSION: props.modelVersion, MODEL_URI: this.modelUri, MODEL_POINTER_URI: this.modelPointerUri, ...captureEnv, AWS_REGION: stack.region },
       secretEnv: props.secretEnv,
       resources: props.resources ?? { cpu: '500m', memory: '1Gi' },
       healthPath,

@@ -6,10 +6,13 @@ import type { FeatureView } from '../features/feature-view';
 import { ModelService, ModelServiceProps } from './model-service';
 import { BatchInference, BatchInferenceProps } from './batch-inference';
 import { IServingCluster, S3Location, ServingGpu, zoneLocation } from './serving-cluster';
+import { PREDICTIONS_ZONE, predictionsPrefix, servingPrefix } from '../registry/model-locations';
 
 /** Where the lake zones are (DataLake). */
 export interface IZoneSource {
   zone(name: string): IDataZone;
+  /** Names of the zones (to explain a missing one). @default unknown */
+  readonly zoneNames?: string[];
 }
 
 /** A feature view by name and version. */
@@ -26,11 +29,17 @@ export interface ZonePath {
 }
 
 /** A model declared by name (zones, views and pools by name), as MlopsPlatform takes it. */
-export interface ModelDeclaration extends Omit<ModelServiceProps, 'cluster' | 'namespace' | 'artifacts' | 'features' | 'gpu'> {
+export interface ModelDeclaration extends Omit<ModelServiceProps, 'cluster' | 'namespace' | 'artifacts' | 'features' | 'gpu' | 'capture'> {
   /** @default the ModelServing namespace */
   readonly namespace?: string;
-  /** @default `{ zone: 'curated', prefix: 'models/<name>/' }` (where RetrainingPipeline writes models) */
+  /** @default `{ zone: 'curated', prefix: 'models/<name>/' }` (servingPrefix: where the model's promotion writes approved versions) */
   readonly artifacts?: ZonePath;
+  /**
+   * Capture the server's predictions into the raw zone under `predictions/<name>/` (a Firehose
+   * stream; env PREDICTIONS_STREAM), where the drift monitor reads them.
+   * @default true
+   */
+  readonly capture?: boolean;
   /** Online feature views. @default none */
   readonly features?: FeatureViewRef[];
   /** GPUs, on the pool named `pool`. @default CPU only */
@@ -43,7 +52,7 @@ export interface BatchDeclaration extends Omit<BatchInferenceProps, 'cluster' | 
   readonly namespace?: string;
   /** Model whose artifacts it scores with. @default `{ zone: 'curated', prefix: 'models/<model>/' }` */
   readonly model: string;
-  /** @default `{ zone: 'curated', prefix: 'predictions/<name>/' }` */
+  /** @default `{ zone: 'raw', prefix: 'predictions/<model>/' }` (predictionsPrefix, beside the server's captured predictions, where the drift monitor reads) */
   readonly predictions?: ZonePath;
   readonly features?: FeatureViewRef[];
   readonly inputs?: ZonePath[];
@@ -84,12 +93,13 @@ export class ModelServing extends Construct {
   /** Adds a model (construct id `<name>` with `-` as `_`). */
   public addModel(m: ModelDeclaration): ModelService {
     if (this.models[m.name]) invalid(this, `model ${show(m.name)} is declared twice.`, 'give each model a unique name.');
-    const { namespace, artifacts, features, gpu, ...rest } = m;
+    const { namespace, artifacts, features, gpu, capture, ...rest } = m;
     const model = new ModelService(this, m.name.replace(/-/g, '_'), {
       ...rest,
       cluster: this.props.cluster,
       namespace: namespace ?? this.props.namespace,
-      artifacts: this.location(artifacts ?? { prefix: `models/${m.name}/` }),
+      artifacts: this.location(artifacts ?? { prefix: servingPrefix(m.name) }),
+      capture: capture ?? true ? { zone: this.captureZone(m.name) } : undefined,
       features: features && features.length > 0 ? { store: this.store(`model ${show(m.name)}`), views: this.views(`model ${show(m.name)}`, features) } : undefined,
       gpu: gpu ? this.gpu(`model ${show(m.name)}`, gpu) : undefined,
     });
@@ -106,14 +116,23 @@ export class ModelServing extends Construct {
       ...rest,
       cluster: this.props.cluster,
       namespace: namespace ?? this.props.namespace,
-      artifacts: this.models[model]?.artifacts ?? this.location({ prefix: `models/${model}/` }),
-      predictions: this.location(predictions ?? { prefix: `predictions/${b.name}/` }),
+      artifacts: this.models[model]?.artifacts ?? this.location({ prefix: servingPrefix(model) }),
+      predictions: this.location(predictions ?? { zone: PREDICTIONS_ZONE, prefix: predictionsPrefix(model) }),
       features: features && features.length > 0 ? { store: this.store(what), views: this.views(what, features) } : undefined,
       inputs: inputs?.map((l) => this.location(l)),
       gpu: gpu ? this.gpu(what, gpu) : undefined,
     });
     this.batchJobs[b.name] = job;
     return job;
+  }
+
+  private captureZone(model: string): IDataZone {
+    const names = this.props.lake.zoneNames;
+    if (names && !names.includes(PREDICTIONS_ZONE)) {
+      invalid(this, `model ${show(model)} captures its predictions into the ${PREDICTIONS_ZONE} zone, which the lake does not have.`,
+        `add a ${PREDICTIONS_ZONE} zone to the lake, or set capture: false on the model (its drift monitor then needs another input).`);
+    }
+    return this.props.lake.zone(PREDICTIONS_ZONE);
   }
 
   private location(l: ZonePath): S3Location {

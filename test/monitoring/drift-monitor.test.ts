@@ -81,6 +81,12 @@ describe('DriftMonitor', () => {
     expect(pod.initContainers[0].command[2]).toContain('seq 0 1');
   });
 
+  test('concept drift fetches only the last 7 day partitions of predictions (bounded scratch), not the whole history', () => {
+    const script: string = object(s, 'CronJob', 'drift-churn').spec.jobTemplate.spec.template.spec.initContainers[0].command[2];
+    expect(script).toMatch(/for d in \$\(seq 0 6\); do .*aws s3 sync "s3:\/\/[^"]+\/predictions\/churn\/dt=\$day\/" "\/data\/predictions\/dt=\$day"/);
+    expect(script).not.toMatch(/predictions\/churn\/" \/data\/predictions/);
+  });
+
   test('the job identity can read exactly its three lake prefixes and nothing else', () => {
     const p = policy(resource(s.stacks.platform, 'aws_iam_role_policy', 'churn_drift_identity_role_policy').policy);
     const actions = p.Statement.flatMap((st: any) => [].concat(st.Action));
@@ -128,4 +134,7 @@ describe('DriftMonitor input errors', () => {
   test('a concept drift tolerance <= 0', () => expect(() => build(app(), {
     conceptDrift: { task: 'regression', predictions: undefined as any, groundTruth: undefined as any, baseline: 1, maxDegradation: -1 },
   })).toThrow(/conceptDrift\.maxDegradation -1 must be greater than 0/));
+  test('a concept drift window outside 1-31 days', () => expect(() => build(app(), {
+    conceptDrift: { task: 'regression', predictions: undefined as any, groundTruth: undefined as any, baseline: 1, maxDegradation: 0.1, windowDays: 0 },
+  })).toThrow(/^\[platform\/churn_drift\] conceptDrift\.windowDays 0 is outside 1-31\. Fix: join 1 to 31 days of predictions with the ground truth, e\.g\. 7\.$/));
 });

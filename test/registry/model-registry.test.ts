@@ -47,6 +47,12 @@ describe('ModelRegistry', () => {
     });
   });
 
+  test('the group names are known before apply (groupNames), as the synthesized groups are named', () => {
+    const { registry } = build(new App({ outdir: require('os').tmpdir() }));
+    expect(registry.groupNames).toEqual({ churn: 'acme-dev-churn', fraud: 'acme-dev-fraud' });
+    expect(resource(p, 'aws_sagemaker_model_package_group', 'models_fraud').model_package_group_name).toBe(registry.groupNames.fraud);
+  });
+
   test('the promoter registers versions only as PendingManualApproval', () => {
     const doc = policy(resource(p, 'aws_iam_role_policy', 'ci_policy').policy);
     const create = doc.Statement.filter((st: any) => st.Effect === 'Allow' && ([] as string[]).concat(st.Action).includes('sagemaker:CreateModelPackage'));

@@ -34,9 +34,10 @@ describe('BatchInference', () => {
     expect(cj.spec.jobTemplate.spec).toMatchObject({ backoffLimit: 3, activeDeadlineSeconds: 14400 });
   });
 
-  test('pods run on spot capacity with limits and the restricted security context, no token', () => {
+  test('a CPU job runs on the on-demand system nodes (no spot CPU pool exists), with limits and the restricted security context, no token', () => {
     const pod = object(s, 'CronJob', 'churn-nightly', 'serving').spec.jobTemplate.spec.template.spec;
-    expect(pod.nodeSelector).toEqual({ 'eks.amazonaws.com/capacityType': 'SPOT' });
+    expect(pod.nodeSelector).toEqual({ 'eks.amazonaws.com/capacityType': 'ON_DEMAND' });
+    expect(pod.tolerations).toBeUndefined();
     const c = pod.containers[0];
     expect(c.resources).toEqual({ requests: { cpu: '4', memory: '16Gi' }, limits: { cpu: '4', memory: '16Gi' } });
     expect(c.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
@@ -60,6 +61,16 @@ describe('BatchInference', () => {
     expect(lf.length).toBeGreaterThan(0);
     expect(JSON.stringify(lf)).toMatch(/customer_profile/);
     expect(JSON.stringify(lf)).not.toMatch(/txn_stats/);
+  });
+
+  test('as a plain pod it can read the view it scores with: its Parquet files in S3 (KMS through S3) and its Glue table, nothing else', () => {
+    const st = stmts(s, 'churn_nightly_identity');
+    const gets = st.filter((x: any) => arr(x.Action).includes('s3:GetObject')).flatMap((x: any) => arr(x.Resource));
+    expect(gets).toEqual(expect.arrayContaining([expect.stringMatching(/features_bucket_bucket\.arn\}\/.*offline\/customer_profile_v1\/\*$/)]));
+    expect(gets.some((r: string) => r.includes('txn_stats'))).toBe(false);
+    const decrypt = st.filter((x: any) => arr(x.Action).includes('kms:Decrypt') && JSON.stringify(x.Condition ?? {}).includes('s3.'));
+    expect(JSON.stringify(decrypt)).toMatch(/keys_lake_key/);
+    expect(st.some((x: any) => arr(x.Action).includes('glue:GetTable'))).toBe(true);
   });
 });
 
@@ -86,5 +97,8 @@ describe('BatchInference: invalid input', () => {
     expect(bad('p1', { predictions: { ...base.predictions, prefix: '' } })).toThrow(/^\[platform\/p1\] predictions\.prefix "" must be a literal, non-empty key prefix\./);
     expect(bad('d1', { activeDeadlineSeconds: 5 })).toThrow(/^\[platform\/d1\] activeDeadlineSeconds 5 must be a whole number of at least 60\./);
     expect(bad('g1', { gpu: {} })).toThrow(/^\[platform\/g1\] serving\/g1 asks for 1 GPU\(s\) but cluster platform\/cluster has no GPU pool\./);
+  });
+  test('spot for a CPU job: the only spot nodes are tainted GPU nodes', () => {
+    expect(bad('sp1', { spot: true })).toThrow(new RegExp('^\\[platform/sp1\\] spot is true for a CPU job, but the only spot capacity of the cluster is its GPU pools, tainted for GPU pods: the job could never be scheduled\\. Fix: drop spot \\(CPU jobs run on the on-demand system nodes\\), or ask for gpu\\.$'));
   });
 });

@@ -14,11 +14,13 @@ describe('ModelServing on the reference platform (as MlopsPlatform wires it)', (
     expect(schemaViolations(allObjects(s))).toEqual([]);
   });
 
-  test('prod: two replicas minimum, GPU model on the inference pool, canary Rollout, batch CronJob on spot', () => {
+  test('prod: two replicas minimum, GPU model on the inference pool, canary Rollout, batch CronJob on the on-demand nodes (the only spot nodes are tainted GPU nodes)', () => {
     expect(object(s, 'HorizontalPodAutoscaler', 'fraud', 'serving').spec).toMatchObject({ minReplicas: 2, maxReplicas: 12, scaleTargetRef: { kind: 'Rollout' } });
     expect(object(s, 'Deployment', 'fraud-explainer', 'serving').spec.template.spec.nodeSelector).toMatchObject({ 'mlops.cdktf.io/pool': 'inference' });
     expect(object(s, 'Rollout', 'fraud', 'serving').spec.strategy.canary.steps[0]).toEqual({ setWeight: 10 });
-    expect(object(s, 'CronJob', 'fraud-nightly-scores', 'serving').spec.jobTemplate.spec.template.spec.nodeSelector).toEqual({ 'eks.amazonaws.com/capacityType': 'SPOT' });
+    expect(object(s, 'CronJob', 'fraud-nightly-scores', 'serving').spec.jobTemplate.spec.template.spec.nodeSelector).toEqual({ 'eks.amazonaws.com/capacityType': 'ON_DEMAND' });
+    // Its default requests fit a system node (prod m6i/m7i.xlarge: 4 vCPU, 16 GiB).
+    expect(object(s, 'CronJob', 'fraud-nightly-scores', 'serving').spec.jobTemplate.spec.template.spec.containers[0].resources.requests).toEqual({ cpu: '1', memory: '4Gi' });
     expect(object(s, 'Ingress', 'fraud', 'serving').metadata.annotations!['alb.ingress.kubernetes.io/scheme']).toBe('internal');
     // The Argo Rollouts controller (CRDs) is installed by the add-ons stack, at its pinned chart.
     expect(s.stacks['mlops-prod-addons'].resource.helm_release.argo_rollouts).toMatchObject({ chart: 'argo-rollouts', version: '2.40.1', namespace: 'argo-rollouts' });

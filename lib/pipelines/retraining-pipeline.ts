@@ -17,7 +17,7 @@ import { DomainKey } from '../security/domain-key';
 import { EncryptedLogGroup } from '../security/encrypted-log-group';
 import { PlatformRole } from '../security/platform-role';
 import { CheckpointLocation, GpuJob, GpuJobProps } from '../compute/gpu-job';
-import { checkScheduleExpression } from '../core/schedule';
+import { checkScheduleExpression, scheduleDecryptStatement } from '../core/schedule';
 
 /** Props of {@link RetrainingPipeline}. */
 export interface RetrainingPipelineProps extends GpuJobProps {
@@ -192,6 +192,7 @@ export class RetrainingPipeline extends Construct {
         description: `Periodic retraining of ${name}`,
         scheduleExpression: props.schedule,
         scheduleExpressionTimezone: props.scheduleTimeZone ?? 'Etc/UTC',
+        kmsKeyArn: KeyRing.of(this).key('schedules').keyArn,
         flexibleTimeWindow: { mode: 'OFF' },
         state: 'ENABLED',
         target: {
@@ -201,6 +202,7 @@ export class RetrainingPipeline extends Construct {
           retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 3 },
         },
       });
+      this.triggerRole.addToPolicy(scheduleDecryptStatement(KeyRing.of(this).key('schedules').keyArn, [this.schedule.arn]));
     }
     const alarms = props.driftAlarmArns ?? [];
     if (alarms.length > 0) {

@@ -158,6 +158,16 @@ describe('RetrainingPipeline', () => {
     });
   });
 
+  test('the schedule is encrypted with the schedules key, which the trigger role may decrypt for this schedule only', () => {
+    expect(resource(p, 'aws_scheduler_schedule', 'churn_retraining_schedule').kms_key_arn).toBe('${aws_kms_key.keys_schedules_key.arn}');
+    const doc = policy(resource(p, 'aws_iam_role_policy', 'churn_retraining_trigger_role_policy').policy);
+    const decrypt = doc.Statement.find((st: any) => st.Resource === '${aws_kms_key.keys_schedules_key.arn}');
+    expect(decrypt).toMatchObject({
+      Action: 'kms:Decrypt',
+      Condition: { ArnLike: { 'kms:EncryptionContext:aws:scheduler:schedule:arn': ['${aws_scheduler_schedule.churn_retraining_schedule.arn}'] } },
+    });
+  });
+
   test('drift alarms going to ALARM trigger the state machine', () => {
     const rule = resource(p, 'aws_cloudwatch_event_rule', 'churn_retraining_drift_rule');
     expect(JSON.parse(rule.event_pattern)).toEqual({

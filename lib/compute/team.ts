@@ -19,6 +19,9 @@ export interface TeamQuota {
   readonly pods: number;
 }
 
+/** Tag key that attributes a team's AWS resources (and its budget filter, `user:team$<name>`). */
+export const TEAM_COST_TAG = 'team';
+
 /** Default quota of a team. */
 export const DEFAULT_TEAM_QUOTA: TeamQuota = { cpu: '64', memory: '256Gi', gpus: 4, pods: 100 };
 
@@ -41,6 +44,9 @@ export interface TeamProps {
  * policies with DNS and in-namespace allows), ResourceQuota including GPUs, LimitRange defaults,
  * a Role/RoleBinding for the team's Kubernetes group, an EKS access entry mapping the team's IAM
  * role to that group, and the team's workload identity and service account (granted nothing).
+ * Every AWS resource the team creates carries the cost-allocation tag `team=<name>`
+ * ({@link TEAM_COST_TAG}), the tag a CostControls team budget filters on; tag the team's other
+ * resources with `team.costAllocationTags`.
  */
 export class Team extends Construct {
   public readonly name: string;
@@ -53,6 +59,8 @@ export class Team extends Construct {
   public readonly serviceAccountName: string;
   public readonly quota: TeamQuota;
   public readonly cluster: MlCluster;
+  /** `{ team: <name> }`: the tags that attribute AWS costs to the team (what its budget filters on). */
+  public readonly costAllocationTags: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: TeamProps) {
     super(scope, id);
@@ -61,6 +69,7 @@ export class Team extends Construct {
     this.quota = { ...DEFAULT_TEAM_QUOTA, ...props.quota };
     if (!Number.isInteger(this.quota.gpus) || this.quota.gpus < 0) invalid(this, `quota.gpus ${show(this.quota.gpus)} is not a whole number >= 0.`, 'use e.g. 4 (0 forbids GPUs).');
     if (!Number.isInteger(this.quota.pods) || this.quota.pods < 1) invalid(this, `quota.pods ${show(this.quota.pods)} is not a whole number >= 1.`, 'use e.g. 100.');
+    this.costAllocationTags = { [TEAM_COST_TAG]: this.name };
     this.group = `team:${this.name}`;
     this.serviceAccountName = `${this.name}-workloads`.slice(0, 63).replace(/-+$/, '');
     const workloads = props.cluster.workloads;
@@ -107,6 +116,7 @@ export class Team extends Construct {
       principalArn: props.accessRoleArn,
       type: 'STANDARD',
       kubernetesGroups: [this.group],
+      tags: this.costAllocationTags,
     });
     this.identity = new WorkloadIdentity(this, 'identity', {
       cluster: props.cluster,
@@ -114,6 +124,8 @@ export class Team extends Construct {
       serviceAccountName: this.serviceAccountName,
       description: `Workloads of team ${this.name}`,
     });
+    this.identity.platformRole.role.tags = { ...this.identity.platformRole.role.tagsInput, ...this.costAllocationTags };
+    if (this.identity.association) this.identity.association.tags = { ...this.identity.association.tagsInput, ...this.costAllocationTags };
     new k8s.KubeServiceAccount(s, 'service_account', {
       metadata: { name: this.serviceAccountName, namespace: ns, annotations: this.identity.serviceAccountAnnotations },
       automountServiceAccountToken: false,

@@ -22,7 +22,7 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
     gpuPools: [{
       poolName: 'training',
       // No xlarge: the training jobs request 4 CPU / 16Gi, more than an xlarge has free (about 3 CPU / 12.5Gi).
-      instanceTypes: ['g6.2xlarge', 'g5.2xlarge', 'g4dn.2xlarge', 'g5.4xlarge'],
+      instanceTypes: ['g6.2xlarge', 'g5.2xlarge', 'g4dn.2xlarge'],
       maxSize: 8,
       fallbackMaxSize: 2,
     }, {

@@ -407,6 +407,7 @@ export class MlopsPlatform extends Construct {
         models: { bucket, prefix: 'models/' },
         scaler: keda.identity!,
       });
+      team.attributeCosts(this.retrainingPipelines[rp.name]);
       return;
     }
     this.retrainingPipelines[rp.name] = new RetrainingPipeline(this.platformStack, id, {
@@ -418,6 +419,7 @@ export class MlopsPlatform extends Construct {
       checkpoints: { bucket, prefix: `checkpoints/${rp.team}/` },
       models: { bucket, prefix: `models/${rp.name}/` },
     });
+    team.attributeCosts(this.retrainingPipelines[rp.name]);
   }
 
   private addTrainingSchedule(ts: NonNullable<MlopsPlatformProps['trainingSchedules']>[number]): void {

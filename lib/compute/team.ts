@@ -1,4 +1,5 @@
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { Aspects, TerraformResource } from 'cdktf';
 import * as k8s from '../core/k8s';
 import { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry';
 import { checkName } from '../core/naming';
@@ -116,7 +117,6 @@ export class Team extends Construct {
       principalArn: props.accessRoleArn,
       type: 'STANDARD',
       kubernetesGroups: [this.group],
-      tags: this.costAllocationTags,
     });
     this.identity = new WorkloadIdentity(this, 'identity', {
       cluster: props.cluster,
@@ -124,11 +124,27 @@ export class Team extends Construct {
       serviceAccountName: this.serviceAccountName,
       description: `Workloads of team ${this.name}`,
     });
-    this.identity.platformRole.role.tags = { ...this.identity.platformRole.role.tagsInput, ...this.costAllocationTags };
-    if (this.identity.association) this.identity.association.tags = { ...this.identity.association.tagsInput, ...this.costAllocationTags };
+    this.attributeCosts(this);
     new k8s.KubeServiceAccount(s, 'service_account', {
       metadata: { name: this.serviceAccountName, namespace: ns, annotations: this.identity.serviceAccountAnnotations },
       automountServiceAccountToken: false,
+    });
+  }
+
+  /**
+   * Attributes the AWS costs of everything under `scope` to the team: every taggable resource there
+   * gets the team's cost-allocation tags (a cdktf Aspect, applied at synth over the resource's own
+   * tags). The team's own resources get them already; call it for what the team owns elsewhere,
+   * such as its retraining pipelines.
+   */
+  public attributeCosts(scope: IConstruct): void {
+    const tags = this.costAllocationTags;
+    Aspects.of(scope).add({
+      visit: (node: IConstruct) => {
+        if (!(node instanceof TerraformResource) || !('tagsInput' in node)) return;
+        const taggable = node as TerraformResource & { tags: Record<string, string>; tagsInput?: Record<string, string> };
+        taggable.tags = { ...taggable.tagsInput, ...tags };
+      },
     });
   }
 }

@@ -2,6 +2,8 @@ import { App } from 'cdktf';
 import { danglingReferences, resource, resources, synthesize, Synthesized } from '../support/synth';
 import { testCluster, testStack } from '../support/fixtures';
 import { Team } from '../../lib/compute/team';
+import { Construct } from 'constructs';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { AlertTopic } from '../../lib/monitoring/alert-topic';
 import { CostControls } from '../../lib/governance/cost-controls';
 
@@ -88,5 +90,21 @@ describe('CostControls cost-allocation tag activation (opt-in)', () => {
     expect(Object.keys(tags).sort()).toEqual(['cost_cost_allocation_tag_cost_center', 'cost_cost_allocation_tag_team']);
     expect(tags.cost_cost_allocation_tag_cost_center).toMatchObject({ tag_key: 'cost-center', status: 'Active' });
     expect(tags.cost_cost_allocation_tag_team).toMatchObject({ tag_key: 'team', status: 'Active' });
+  });
+});
+
+describe('Team.attributeCosts', () => {
+  test('every taggable resource under the scope gets team=<name>, over its own tags', () => {
+    const s = synthesize((app) => {
+      const { stack, cluster } = testCluster(app);
+      const team = new Team(stack, 'team_fraud', { cluster, name: 'fraud', accessRoleArn: ROLE });
+      const pipeline = new Construct(stack, 'pipeline');
+      new SqsQueue(pipeline, 'queue', { name: 'acme-dev-retrain', tags: { purpose: 'retraining' } });
+      new SqsQueue(stack, 'other_queue', { name: 'acme-dev-other' });
+      team.attributeCosts(pipeline);
+    });
+    expect(danglingReferences(s)).toEqual([]);
+    expect(resource(s.stacks.platform, 'aws_sqs_queue', 'pipeline_queue').tags).toEqual({ purpose: 'retraining', team: 'fraud' });
+    expect(resource(s.stacks.platform, 'aws_sqs_queue', 'other_queue').tags).toBeUndefined();
   });
 });

@@ -61,13 +61,13 @@ export interface DaemonSetRequests {
 export const NODE_DAEMONSETS: readonly DaemonSetRequests[] = [
   { name: 'aws-node', cpuMillis: 50, memoryMiB: 64, gpuNodesOnly: false, source: 'vpc-cni add-on (25m for aws-node, network policy agent): conservative estimate' },
   { name: 'kube-proxy', cpuMillis: 100, memoryMiB: 0, gpuNodesOnly: false, source: 'kube-proxy add-on default request (100m CPU)' },
-  { name: 'ebs-csi-node', cpuMillis: 30, memoryMiB: 120, gpuNodesOnly: false, source: 'aws-ebs-csi-driver add-on, three containers at 10m/40Mi: conservative estimate' },
+  { name: 'ebs-csi-node', cpuMillis: 30, memoryMiB: 104, gpuNodesOnly: false, source: 'aws-ebs-csi-driver chart: node.resources 10m/40Mi, node-driver-registrar and liveness-probe template defaults 10m/32Mi each' },
   { name: 'eks-pod-identity-agent', cpuMillis: 25, memoryMiB: 32, gpuNodesOnly: false, source: 'eks-pod-identity-agent add-on: conservative estimate' },
   { name: 'cloudwatch-agent', cpuMillis: 250, memoryMiB: 128, gpuNodesOnly: false, source: 'amazon-cloudwatch-observability chart values (agent.resources.requests)' },
   { name: 'fluent-bit', cpuMillis: 50, memoryMiB: 25, gpuNodesOnly: false, source: 'amazon-cloudwatch-observability chart values (containerLogs.fluentBit.resources.requests)' },
   { name: 'node-exporter', cpuMillis: 10, memoryMiB: 32, gpuNodesOnly: false, source: 'kube-prometheus-stack prometheus-node-exporter (no default requests): conservative estimate' },
   { name: 'nvidia-device-plugin', cpuMillis: 10, memoryMiB: 64, gpuNodesOnly: true, source: 'nvidia-device-plugin chart (no default requests): conservative estimate' },
-  { name: 'dcgm-exporter', cpuMillis: 100, memoryMiB: 128, gpuNodesOnly: true, source: 'NVIDIA dcgm-exporter chart: conservative estimate' },
+  { name: 'dcgm-exporter', cpuMillis: 100, memoryMiB: 128, gpuNodesOnly: true, source: 'NVIDIA dcgm-exporter chart values (resources.requests)' },
   { name: 'cloudwatch-dcgm-exporter', cpuMillis: 250, memoryMiB: 128, gpuNodesOnly: true, source: 'amazon-cloudwatch-observability chart values (dcgmExporter.resources.requests)' },
 ];
 

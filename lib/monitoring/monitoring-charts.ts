@@ -110,9 +110,10 @@ export class KubePrometheusStack extends HelmAddon {
  * Components kube-prometheus-stack scrapes by default that an EKS cluster does not expose, so their
  * targets would be absent (`absent(up{job=...})` alerts: KubeControllerManagerDown, KubeSchedulerDown)
  * or refused (kube-proxy binds its metrics to 127.0.0.1:10249 in the EKS add-on's kube-proxy-config,
- * so its target is down: TargetDown, KubeProxyDown) and page the alert topic forever:
+ * so its target is down: TargetDown) and page the alert topic forever:
  * - the control plane (controller-manager, scheduler, etcd) is run by AWS and not reachable from pods;
- * - kube-proxy's metrics address is not a setting of the `kube-proxy` EKS add-on.
+ * - the platform keeps the `kube-proxy` add-on's default metrics address (loopback) rather than
+ *   exposing kube-proxy metrics on the node network.
  * Their scrape jobs, Services and default rule groups are all disabled (the rule templates also
  * test `<component>.enabled`; the `defaultRules.rules` switches are set too so a later chart that
  * stops doing so does not bring the alerts back).

@@ -32,6 +32,8 @@ export * from './data/data-validation';
 export * from './data/data-platform';
 export * from './compute/addon-versions';
 export * from './compute/gpu';
+export * from './compute/instance-types';
+export * from './compute/allocatable';
 export * from './compute/node-pool';
 export * from './compute/gpu-node-pool';
 export * from './compute/helm-addon';

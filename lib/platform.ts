@@ -435,6 +435,7 @@ export class MlopsPlatform extends Construct {
         models: { bucket, prefix: CANDIDATES_PREFIX },
         scaler: keda.identity!,
       });
+      team.attributeCosts(this.retrainingPipelines[rp.name]);
       return;
     }
     this.retrainingPipelines[rp.name] = new RetrainingPipeline(this.platformStack, id, {
@@ -446,6 +447,7 @@ export class MlopsPlatform extends Construct {
       checkpoints: { bucket, prefix: `checkpoints/${rp.team}/` },
       models: { bucket, prefix: candidatesPrefix(rp.name) },
     });
+    team.attributeCosts(this.retrainingPipelines[rp.name]);
   }
 
   /** The group a retraining pipeline registers into: its servedModel's registry group, or the one it names. */

@@ -23,7 +23,8 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
     },
     gpuPools: [{
       poolName: 'training',
-      instanceTypes: ['g6.xlarge', 'g6.2xlarge', 'g5.xlarge', 'g5.2xlarge', 'g4dn.xlarge', 'g4dn.2xlarge'],
+      // No xlarge: the training jobs request 4 CPU / 16Gi, more than an xlarge has free (about 3 CPU / 12.5Gi).
+      instanceTypes: ['g6.2xlarge', 'g5.2xlarge', 'g4dn.2xlarge'],
       maxSize: 8,
       fallbackMaxSize: 2,
     }, {
@@ -71,7 +72,8 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
           modelVersion: '2',
           image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud-explainer:0.9.1',
           gpu: { count: 1, pool: 'inference' },
-          resources: { cpu: '4', memory: '16Gi' },
+          // Fits every instance type of pool inference (an xlarge has about 3 CPU / 12.5Gi free for pods).
+          resources: { cpu: '3', memory: '12Gi' },
           clients: [{ namespace: 'fraud' }],
         },
       ],

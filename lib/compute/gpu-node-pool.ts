@@ -13,7 +13,7 @@ export interface GpuNodePoolProps {
   readonly poolName: string;
   /**
    * NVIDIA GPU instance types, diversified across families and sizes for spot.
-   * @default DEFAULT_GPU_INSTANCE_TYPES (g6, g5, g4dn; xlarge and 2xlarge)
+   * @default DEFAULT_GPU_INSTANCE_TYPES (g6, g5, g4dn; 2xlarge and 4xlarge)
    */
   readonly instanceTypes?: string[];
   /** Most spot nodes: the cost ceiling of the spot half. */
@@ -68,7 +68,7 @@ export class GpuNodePool extends Construct implements IGpuPool {
     this.instanceTypes = props.instanceTypes ?? DEFAULT_GPU_INSTANCE_TYPES;
     for (const t of this.instanceTypes) {
       if (NVIDIA_GPU_COUNT[t] === undefined) {
-        invalid(this, `instance type ${show(t)} is not an NVIDIA GPU instance type.`, `use GPU types such as ${DEFAULT_GPU_INSTANCE_TYPES.slice(0, 3).join(', ')} (g4dn, g5, g6, g6e, p3, p4d, p5 families).`);
+        invalid(this, `instance type ${show(t)} is not an NVIDIA GPU instance type.`, `use one of the NVIDIA GPU types the library knows: ${Object.keys(NVIDIA_GPU_COUNT).join(', ')}.`);
       }
     }
     if (props.cluster.gpuPools.some((p) => p.poolName === this.poolName)) {

@@ -1,4 +1,5 @@
 import * as k8s from '../core/k8s';
+import { INSTANCE_TYPES } from './instance-types';
 
 /** A node taint as Kubernetes spells it. */
 export interface NodeTaint {
@@ -63,18 +64,16 @@ export function tolerationsFor(taints: readonly NodeTaint[]): k8s.Toleration[] {
   return taints.map((t) => ({ key: t.key, operator: 'Equal', value: t.value ?? '', effect: t.effect }));
 }
 
-/** GPUs per instance of the NVIDIA GPU types the library knows (x86_64, AL2023 NVIDIA AMI). */
-export const NVIDIA_GPU_COUNT: Record<string, number> = {
-  'g4dn.xlarge': 1, 'g4dn.2xlarge': 1, 'g4dn.4xlarge': 1, 'g4dn.8xlarge': 1, 'g4dn.16xlarge': 1, 'g4dn.12xlarge': 4, 'g4dn.metal': 8,
-  'g5.xlarge': 1, 'g5.2xlarge': 1, 'g5.4xlarge': 1, 'g5.8xlarge': 1, 'g5.16xlarge': 1, 'g5.12xlarge': 4, 'g5.24xlarge': 4, 'g5.48xlarge': 8,
-  'g6.xlarge': 1, 'g6.2xlarge': 1, 'g6.4xlarge': 1, 'g6.8xlarge': 1, 'g6.16xlarge': 1, 'g6.12xlarge': 4, 'g6.24xlarge': 4, 'g6.48xlarge': 8,
-  'g6e.xlarge': 1, 'g6e.2xlarge': 1, 'g6e.4xlarge': 1, 'g6e.8xlarge': 1, 'g6e.16xlarge': 1, 'g6e.12xlarge': 4, 'g6e.24xlarge': 4, 'g6e.48xlarge': 8,
-  'p3.2xlarge': 1, 'p3.8xlarge': 4, 'p3.16xlarge': 8, 'p3dn.24xlarge': 8,
-  'p4d.24xlarge': 8, 'p4de.24xlarge': 8, 'p5.48xlarge': 8, 'p5e.48xlarge': 8, 'p5en.48xlarge': 8,
-};
+/** GPUs per instance of the NVIDIA GPU types the library knows (x86_64, AL2023 NVIDIA AMI), from INSTANCE_TYPES. */
+export const NVIDIA_GPU_COUNT: Readonly<Record<string, number>> = Object.fromEntries(
+  Object.entries(INSTANCE_TYPES).filter(([, t]) => t.gpus > 0).map(([name, t]) => [name, t.gpus]));
 
-/** A diversified default for spot GPU pools: three families, two sizes each (1 GPU per node). */
-export const DEFAULT_GPU_INSTANCE_TYPES = ['g6.xlarge', 'g6.2xlarge', 'g5.xlarge', 'g5.2xlarge', 'g4dn.xlarge', 'g4dn.2xlarge'];
+/**
+ * A diversified default for spot GPU pools: three families, two sizes each (1 GPU per node). No
+ * xlarge: after kube-reserved and the node DaemonSets an xlarge has about 3 CPU / 12.5Gi free, less
+ * than a GpuJob's default 4 CPU / 16Gi request (see allocatableForPods).
+ */
+export const DEFAULT_GPU_INSTANCE_TYPES = ['g6.2xlarge', 'g6.4xlarge', 'g5.2xlarge', 'g5.4xlarge', 'g4dn.2xlarge', 'g4dn.4xlarge'];
 
 /** Kubernetes objects whose GPU placement their owner already checks (with a more specific error). */
 const PLACEMENT_CHECKED = new WeakSet<object>();
@@ -89,33 +88,45 @@ export function isPlacementChecked(obj: object): boolean {
   return PLACEMENT_CHECKED.has(obj);
 }
 
-/** A pod spec inside a Kubernetes object that requests GPUs. */
-export interface GpuPodSpec {
+/** A pod spec inside a Kubernetes object. */
+export interface PodSpecView {
   readonly nodeSelector: Record<string, string>;
   readonly tolerations: k8s.Toleration[];
+  readonly containers: unknown[];
+  readonly initContainers: unknown[];
+  /** Some container requests or limits `nvidia.com/gpu`. */
+  readonly requestsGpu: boolean;
 }
+
+/** A pod spec inside a Kubernetes object that requests GPUs. */
+export type GpuPodSpec = PodSpecView;
 
 /**
  * The pod specs (any object with a `containers` list: Pod, Deployment, Job, CronJob, Rollout...)
- * in a synthesized Kubernetes object whose containers request `nvidia.com/gpu`.
+ * in a synthesized Kubernetes object.
  */
-export function gpuPodSpecs(manifest: unknown): GpuPodSpec[] {
-  const found: GpuPodSpec[] = [];
+export function podSpecs(manifest: unknown): PodSpecView[] {
+  const found: PodSpecView[] = [];
   const visit = (v: unknown): void => {
     if (Array.isArray(v)) { v.forEach(visit); return; }
     if (!v || typeof v !== 'object') return;
     const o = v as Record<string, any>;
     if (Array.isArray(o.containers)) {
-      const containers = [...o.containers, ...(Array.isArray(o.initContainers) ? o.initContainers : [])];
-      const gpu = containers.some((c: any) => ['limits', 'requests'].some((k) => {
+      const initContainers = Array.isArray(o.initContainers) ? o.initContainers : [];
+      const requestsGpu = [...o.containers, ...initContainers].some((c: any) => ['limits', 'requests'].some((k) => {
         const q = c?.resources?.[k]?.['nvidia.com/gpu'];
         return q !== undefined && String(q) !== '0';
       }));
-      if (gpu) found.push({ nodeSelector: o.nodeSelector ?? {}, tolerations: o.tolerations ?? [] });
+      found.push({ nodeSelector: o.nodeSelector ?? {}, tolerations: o.tolerations ?? [], containers: o.containers, initContainers, requestsGpu });
       return;
     }
     Object.values(o).forEach(visit);
   };
   visit(manifest);
   return found;
+}
+
+/** The pod specs in a synthesized Kubernetes object whose containers request `nvidia.com/gpu`. */
+export function gpuPodSpecs(manifest: unknown): GpuPodSpec[] {
+  return podSpecs(manifest).filter((p) => p.requestsGpu);
 }

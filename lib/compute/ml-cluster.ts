@@ -23,7 +23,9 @@ import { IIdentityCluster, WorkloadIdentity } from '../security/workload-identit
 import { ISecretStore } from '../security/secret-store';
 import { checkNodeCounts } from './node-counts';
 import { ApiObject } from 'cdk8s';
-import { gpuPodSpecs, IGpuPool, isPlacementChecked, poolsFor } from './gpu';
+import { IGpuPool, isPlacementChecked, NODE_LABELS, NodeTaint, PodSpecView, podSpecs, poolsFor, tolerates } from './gpu';
+import { INSTANCE_TYPES } from './instance-types';
+import { allocatableForPods, fits, NodeResources, podRequests, showResources } from './allocatable';
 import { IAddonCluster } from './helm-addon';
 import { ClusterAutoscaler } from './cluster-autoscaler';
 import { MetricsServer } from './metrics-server';
@@ -340,9 +342,15 @@ export class MlCluster extends Construct implements IIdentityCluster, IAddonClus
   }
 
   /**
-   * The cluster-wide GPU placement check (synth): every Kubernetes object of the workloads stack whose
-   * pods request `nvidia.com/gpu` must select and tolerate some GPU pool of this cluster (node
-   * selector labels and taints; node affinity is not evaluated). Override to relax or extend it.
+   * The cluster-wide placement check (synth), over every Kubernetes object of the workloads stack:
+   * - pods that request `nvidia.com/gpu` must select and tolerate some GPU pool of this cluster
+   *   (node selector labels and taints; node affinity is not evaluated);
+   * - pods that target a pool (a GPU request, or a `mlops.cdktf.io/pool` node selector) must fit,
+   *   with their cpu/memory/GPU requests, on every instance type of every pool they can land on:
+   *   its allocatable after kube-reserved, eviction threshold and the DaemonSets of that pool
+   *   (allocatableForPods). Otherwise cluster-autoscaler may add a node the pod does not fit on
+   *   and the pod stays Pending.
+   * Override to relax or extend it.
    */
   protected checkGpuPlacement(): Array<{ problem: string; fix: string }> {
     const errors: Array<{ problem: string; fix: string }> = [];
@@ -350,19 +358,76 @@ export class MlCluster extends Construct implements IIdentityCluster, IAddonClus
     const checkedByOwner = new Set(this.workloads.chart.node.findAll()
       .filter((c): c is ApiObject => c instanceof ApiObject && isPlacementChecked(c))
       .map((c) => identity(c.kind, c.metadata.namespace, c.name)));
-    for (const obj of this.workloads.synthesizeObjects()) {
-      const id = identity(obj.kind, obj.metadata.namespace, obj.metadata.name);
-      if (checkedByOwner.has(id)) continue;
-      for (const pod of gpuPodSpecs(obj)) {
-        if (poolsFor(this.gpuPools, pod.nodeSelector, pod.tolerations).length > 0) continue;
-        const pools = this.gpuPools.map((p) => `${p.poolName} (labels ${show(p.labels)}, taints ${p.taints.map((t) => `${t.key}=${t.value ?? ''}:${t.effect}`).join(', ')})`);
+    const groups = this.placementGroups();
+    for (const g of groups) {
+      for (const t of g.instanceTypes.filter((type) => !INSTANCE_TYPES[type])) {
         errors.push({
-          problem: `${id} requests nvidia.com/gpu but its pods (nodeSelector ${show(pod.nodeSelector)}, tolerations ${show(pod.tolerations)}) fit no GPU pool of the cluster; pools: ${pools.join('; ') || 'none'}.`,
-          fix: 'give the pods a GPU pool\'s tolerations and nodeSelector (cluster.gpuPools[i].tolerations / .nodeSelector), or add a GpuNodePool with matching labels and taints.',
+          problem: `node pool "${g.poolName}" has instance type ${JSON.stringify(t)}, which the library does not know: its allocatable cannot be computed.`,
+          fix: `use one of ${Object.keys(INSTANCE_TYPES).join(', ')}, or extend INSTANCE_TYPES (lib/compute/instance-types.ts).`,
         });
       }
     }
+    for (const obj of this.workloads.synthesizeObjects()) {
+      if (obj.kind === 'DaemonSet') continue;
+      const id = identity(obj.kind, obj.metadata.namespace, obj.metadata.name);
+      for (const pod of podSpecs(obj)) {
+        if (pod.requestsGpu && !checkedByOwner.has(id) && poolsFor(this.gpuPools, pod.nodeSelector, pod.tolerations).length === 0) {
+          const pools = this.gpuPools.map((p) => `${p.poolName} (labels ${show(p.labels)}, taints ${p.taints.map((t) => `${t.key}=${t.value ?? ''}:${t.effect}`).join(', ')})`);
+          errors.push({
+            problem: `${id} requests nvidia.com/gpu but its pods (nodeSelector ${show(pod.nodeSelector)}, tolerations ${show(pod.tolerations)}) fit no GPU pool of the cluster; pools: ${pools.join('; ') || 'none'}.`,
+            fix: 'give the pods a GPU pool\'s tolerations and nodeSelector (cluster.gpuPools[i].tolerations / .nodeSelector), or add a GpuNodePool with matching labels and taints.',
+          });
+          continue;
+        }
+        errors.push(...this.checkPodFits(id, pod, groups));
+      }
+    }
     return errors;
+  }
+
+  /** Errors for a pod that targets a pool whose instance types it does not fit on (see checkGpuPlacement). */
+  private checkPodFits(id: string, pod: PodSpecView, groups: PlacementGroup[]): Array<{ problem: string; fix: string }> {
+    if (!pod.requestsGpu && pod.nodeSelector[NODE_LABELS.pool] === undefined) return [];
+    const req = podRequests(pod);
+    const byPool = new Map<string, { gpuNode: boolean; types: Set<string> }>();
+    for (const g of groups) {
+      const selected = Object.entries(pod.nodeSelector).every(([k, v]) => g.labels[k] === v);
+      if (!selected || !g.taints.every((t) => t.effect === 'PreferNoSchedule' || tolerates(pod.tolerations, t))) continue;
+      const entry = byPool.get(g.poolName) ?? { gpuNode: g.gpuNode, types: new Set<string>() };
+      g.instanceTypes.filter((t) => INSTANCE_TYPES[t]).forEach((t) => entry.types.add(t));
+      byPool.set(g.poolName, entry);
+    }
+    const errors: Array<{ problem: string; fix: string }> = [];
+    for (const [pool, { gpuNode, types }] of [...byPool].sort(([a], [b]) => a.localeCompare(b))) {
+      const free = new Map([...types].map((t) => [t, allocatableForPods(INSTANCE_TYPES[t], { gpuNode })] as const));
+      const misfits = [...types].filter((t) => !fits(req, free.get(t)!));
+      if (misfits.length === 0) continue;
+      const all = [...free.values()];
+      const largest: NodeResources = {
+        cpuMillis: Math.min(...all.map((a) => a.cpuMillis)),
+        memoryMiB: Math.min(...all.map((a) => a.memoryMiB)),
+        gpus: req.gpus > 0 ? Math.min(...all.map((a) => a.gpus)) : 0,
+      };
+      errors.push({
+        problem: `${id} requests ${showResources(req)} per pod, which does not fit ${misfits.map((t) => `${t} (allocatable after daemonsets: ${showResources(free.get(t)!)})`).join(', ')} of pool "${pool}": on such a node the pod stays Pending.`,
+        fix: `request at most ${showResources(largest)} (what every instance type of pool "${pool}" has free), or remove ${misfits.join(', ')} from pool "${pool}".`,
+      });
+    }
+    return errors;
+  }
+
+  /** Every node group of the cluster as the placement check sees it (system group, pools, GPU pools). */
+  private placementGroups(): PlacementGroup[] {
+    const system: PlacementGroup = {
+      poolName: 'system',
+      labels: { [NODE_LABELS.pool]: 'system', [NODE_LABELS.capacity]: 'on-demand' },
+      taints: [],
+      instanceTypes: this.systemNodeGroup.instanceTypesInput ?? [],
+      gpuNode: false,
+    };
+    return [system, ...this.nodePoolList.map((p) => ({
+      poolName: p.poolName, labels: p.labels, taints: p.taints, instanceTypes: p.instanceTypes, gpuNode: p.labels[NODE_LABELS.accelerator] === 'nvidia',
+    }))];
   }
 
   /** The GPU pools of this cluster (taints, labels, tolerations, node selectors). */
@@ -491,6 +556,15 @@ export class MlCluster extends Construct implements IIdentityCluster, IAddonClus
     this.addons[name] = addon;
     return addon;
   }
+}
+
+/** A node group as the placement check sees it. */
+interface PlacementGroup {
+  readonly poolName: string;
+  readonly labels: Record<string, string>;
+  readonly taints: readonly NodeTaint[];
+  readonly instanceTypes: readonly string[];
+  readonly gpuNode: boolean;
 }
 
 /** A stable construct id for an admin role: its role name when the ARN is literal (adding a role renames nothing). */

@@ -8,6 +8,7 @@ import { invalid, show } from '../core/errors';
 import { NODE_LABELS, NodeTaint } from './gpu';
 import type { MlCluster } from './ml-cluster';
 import { checkNodeCounts } from './node-counts';
+import { instanceTypeInfo } from './instance-types';
 
 /** EC2 capacity of a pool. */
 export type CapacityType = 'ON_DEMAND' | 'SPOT';
@@ -17,7 +18,10 @@ export interface NodePoolProps {
   readonly cluster: MlCluster;
   /** Pool name: a DNS-1123 label, the value of the `mlops.cdktf.io/pool` node label. */
   readonly poolName: string;
-  /** Instance types; a spot pool should list several (families and sizes) to survive reclaims. */
+  /**
+   * Instance types; a spot pool should list several (families and sizes) to survive reclaims. Each
+   * must be in INSTANCE_TYPES (the placement check computes its allocatable).
+   */
   readonly instanceTypes: string[];
   /** Most nodes: the pool's cost ceiling. */
   readonly maxSize: number;
@@ -91,6 +95,7 @@ export class NodePool extends Construct {
     if (this.instanceTypes.length === 0) invalid(this, 'instanceTypes is empty.', 'list at least one instance type, e.g. ["m6i.xlarge", "m7i.xlarge"].');
     for (const t of this.instanceTypes) {
       if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(t)) invalid(this, `instance type ${show(t)} is not an EC2 instance type name.`, 'use names such as "m6i.xlarge".');
+      instanceTypeInfo(this, t);
     }
     checkNodeCounts(this, { min: this.minSize, max: this.maxSize });
     if (this.capacityType === 'SPOT' && this.instanceTypes.length < 2) {

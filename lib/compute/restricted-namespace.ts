@@ -23,7 +23,9 @@ export interface RestrictedNamespaceProps {
 /**
  * A namespace under the restricted Pod Security Standard (enforce, audit, warn) with a
  * default-deny NetworkPolicy for ingress and egress, and allow rules for DNS, traffic inside the
- * namespace, the EKS Pod Identity agent, and (by default) HTTPS egress.
+ * namespace, the EKS Pod Identity agent, and (by default) HTTPS egress. Any other egress is
+ * dropped unless allowed explicitly: a ServiceWorkload adds `egress-to-<namespace>-<name>` in each
+ * client namespace it admits.
  */
 export class RestrictedNamespace extends Construct {
   public readonly name: string;

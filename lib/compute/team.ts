@@ -1,4 +1,5 @@
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { Aspects, TerraformResource } from 'cdktf';
 import * as k8s from '../core/k8s';
 import { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry';
 import { checkName } from '../core/naming';
@@ -18,6 +19,9 @@ export interface TeamQuota {
   /** Pods. */
   readonly pods: number;
 }
+
+/** Tag key that attributes a team's AWS resources (and its budget filter, `user:team$<name>`). */
+export const TEAM_COST_TAG = 'team';
 
 /** Default quota of a team. */
 export const DEFAULT_TEAM_QUOTA: TeamQuota = { cpu: '64', memory: '256Gi', gpus: 4, pods: 100 };
@@ -41,6 +45,9 @@ export interface TeamProps {
  * policies with DNS and in-namespace allows), ResourceQuota including GPUs, LimitRange defaults,
  * a Role/RoleBinding for the team's Kubernetes group, an EKS access entry mapping the team's IAM
  * role to that group, and the team's workload identity and service account (granted nothing).
+ * Every AWS resource the team creates carries the cost-allocation tag `team=<name>`
+ * ({@link TEAM_COST_TAG}), the tag a CostControls team budget filters on; tag the team's other
+ * resources with `team.costAllocationTags`.
  */
 export class Team extends Construct {
   public readonly name: string;
@@ -53,6 +60,8 @@ export class Team extends Construct {
   public readonly serviceAccountName: string;
   public readonly quota: TeamQuota;
   public readonly cluster: MlCluster;
+  /** `{ team: <name> }`: the tags that attribute AWS costs to the team (what its budget filters on). */
+  public readonly costAllocationTags: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: TeamProps) {
     super(scope, id);
@@ -61,6 +70,7 @@ export class Team extends Construct {
     this.quota = { ...DEFAULT_TEAM_QUOTA, ...props.quota };
     if (!Number.isInteger(this.quota.gpus) || this.quota.gpus < 0) invalid(this, `quota.gpus ${show(this.quota.gpus)} is not a whole number >= 0.`, 'use e.g. 4 (0 forbids GPUs).');
     if (!Number.isInteger(this.quota.pods) || this.quota.pods < 1) invalid(this, `quota.pods ${show(this.quota.pods)} is not a whole number >= 1.`, 'use e.g. 100.');
+    this.costAllocationTags = { [TEAM_COST_TAG]: this.name };
     this.group = `team:${this.name}`;
     this.serviceAccountName = `${this.name}-workloads`.slice(0, 63).replace(/-+$/, '');
     const workloads = props.cluster.workloads;
@@ -114,9 +124,27 @@ export class Team extends Construct {
       serviceAccountName: this.serviceAccountName,
       description: `Workloads of team ${this.name}`,
     });
+    this.attributeCosts(this);
     new k8s.KubeServiceAccount(s, 'service_account', {
       metadata: { name: this.serviceAccountName, namespace: ns, annotations: this.identity.serviceAccountAnnotations },
       automountServiceAccountToken: false,
+    });
+  }
+
+  /**
+   * Attributes the AWS costs of everything under `scope` to the team: every taggable resource there
+   * gets the team's cost-allocation tags (a cdktf Aspect, applied at synth over the resource's own
+   * tags). The team's own resources get them already; call it for what the team owns elsewhere,
+   * such as its retraining pipelines.
+   */
+  public attributeCosts(scope: IConstruct): void {
+    const tags = this.costAllocationTags;
+    Aspects.of(scope).add({
+      visit: (node: IConstruct) => {
+        if (!(node instanceof TerraformResource) || !('tagsInput' in node)) return;
+        const taggable = node as TerraformResource & { tags: Record<string, string>; tagsInput?: Record<string, string> };
+        taggable.tags = { ...taggable.tagsInput, ...tags };
+      },
     });
   }
 }

@@ -151,6 +151,12 @@ export class ServiceWorkload extends Construct {
   public readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
   public readonly ingressPolicy: k8s.KubeNetworkPolicy;
   public readonly egressPolicy?: k8s.KubeNetworkPolicy;
+  /**
+   * The egress NetworkPolicy of each client namespace other than the service's own, by namespace:
+   * `<client namespace>/egress-to-<namespace>-<name>`, letting the client pods reach this service's
+   * pods on its port (a RestrictedNamespace denies all egress but DNS, HTTPS and the Pod Identity agent).
+   */
+  public readonly clientEgressPolicies: Record<string, k8s.KubeNetworkPolicy> = {};
   public readonly minReplicas: number;
   public readonly maxReplicas: number;
   /** In-cluster URL of the service, `http://<name>.<namespace>.svc.cluster.local:<port>`. */
@@ -269,6 +275,8 @@ export class ServiceWorkload extends Construct {
       },
     });
 
+    this.createClientEgressPolicies(s, selector);
+
     if ((props.egress ?? []).length > 0) {
       this.egressPolicy = new k8s.KubeNetworkPolicy(s, 'egress-policy', {
         metadata: meta(`${this.name}-egress`),
@@ -276,6 +284,35 @@ export class ServiceWorkload extends Construct {
           podSelector: { matchLabels: selector },
           policyTypes: ['Egress'],
           egress: props.egress!.map((e) => ({ to: [{ ipBlock: { cidr: e.cidr } }], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(e.port) }] })),
+        },
+      });
+    }
+  }
+
+  /**
+   * One egress NetworkPolicy per client namespace (other than the service's own, whose
+   * same-namespace traffic the namespace already allows): the declared client pods (every pod of
+   * the namespace when one client of it names no labels) may open connections to this service's
+   * pods on its port. Created next to the ingress rule so both ends of the path are declared together.
+   */
+  protected createClientEgressPolicies(scope: Construct, serverSelector: Record<string, string>): void {
+    const byNamespace = new Map<string, ServiceClient[]>();
+    for (const c of this.props.clients ?? []) {
+      const ns = c.namespace ?? this.namespace;
+      if (ns !== this.namespace) byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), c]);
+    }
+    for (const [ns, clients] of [...byNamespace].sort(([a], [b]) => a.localeCompare(b))) {
+      const labels = clients.every((c) => c.podLabels) && new Set(clients.map((c) => JSON.stringify(c.podLabels))).size === 1 ? clients[0].podLabels : undefined;
+      const name = `egress-to-${this.namespace}-${this.name}`;
+      this.clientEgressPolicies[ns] = new k8s.KubeNetworkPolicy(scope, `client-egress-${ns}`, {
+        metadata: { name, namespace: ns, labels: { 'app.kubernetes.io/managed-by': 'cdktf-mlops' } },
+        spec: {
+          podSelector: labels ? { matchLabels: labels } : {},
+          policyTypes: ['Egress'],
+          egress: [{
+            to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': this.namespace } }, podSelector: { matchLabels: serverSelector } }],
+            ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(this.port) }],
+          }],
         },
       });
     }

@@ -1,9 +1,11 @@
 import { Construct } from 'constructs';
 import { BudgetsBudget, BudgetsBudgetNotification } from '@cdktf/provider-aws/lib/budgets-budget';
+import { CeCostAllocationTag } from '@cdktf/provider-aws/lib/ce-cost-allocation-tag';
 import { CeAnomalyMonitor } from '@cdktf/provider-aws/lib/ce-anomaly-monitor';
 import { CeAnomalySubscription } from '@cdktf/provider-aws/lib/ce-anomaly-subscription';
 import { MlopsStack, snake } from '../core/mlops-stack';
-import { invalid, show } from '../core/errors';
+import { invalid, show, validateAtSynth } from '../core/errors';
+import { Team, TEAM_COST_TAG } from '../compute/team';
 import { AlertTopic } from '../monitoring/alert-topic';
 
 /** Props of {@link CostControls}. */
@@ -13,10 +15,21 @@ export interface CostControlsProps {
   /** Monthly budget of the whole platform in USD (costs tagged with the stack's cost-center). */
   readonly monthlyBudgetUsd: number;
   /**
-   * Monthly budgets per team in USD, by the value of the `team` cost-allocation tag.
+   * Monthly budgets per team in USD, by Team name. Each filters on the cost-allocation tag
+   * `team=<name>` that every AWS resource of that {@link Team} carries; a name that is no Team of
+   * the app is refused at synth.
    * @default none
    */
   readonly teamBudgetsUsd?: Record<string, number>;
+  /**
+   * Activate the budgets' tag keys (`cost-center`, and `team` with team budgets) as cost
+   * allocation tags (`aws_ce_cost_allocation_tag`). Budgets only see tags that are activated, but
+   * activation is an account-wide Billing setting of the payer (management) account: opt in only
+   * when this stack is applied there, otherwise activate the keys in that account's Billing console.
+   * A key can only be activated once it has been seen on a resource (up to 24 hours after tagging).
+   * @default false (the keys must be activated outside this stack, or the budgets stay at 0 USD)
+   */
+  readonly activateCostAllocationTags?: boolean;
   /**
    * Alert when actual spend passes this percentage of a budget.
    * @default 80
@@ -37,17 +50,23 @@ export interface CostControlsProps {
 const TEAM = /^[a-z][a-z0-9-]{0,62}$/;
 
 /**
- * Cost guard rails: a monthly AWS Budget for the platform (filtered on the stack's cost-center tag)
- * and one per team (filtered on the `team` tag), each alerting the alert topic on actual and
+ * Cost guard rails: a monthly AWS Budget for the platform (filtered on the stack's cost-center tag,
+ * a provider default tag of every resource) and one per Team (filtered on the `team=<name>` tag its
+ * resources carry), each alerting the alert topic on actual and
  * forecast spend; a Cost Anomaly Detection monitor per AWS service with an immediate SNS
  * subscription. Cost-allocation tags and GPU ceilings are enforced by the policy pack
- * (MLOPS-COST-001, MLOPS-COST-002).
+ * (MLOPS-COST-001, MLOPS-COST-002). The budgets need their tag keys activated as cost-allocation
+ * tags in the payer account (`activateCostAllocationTags` does it when applied there).
  */
 export class CostControls extends Construct {
   public readonly platformBudget: BudgetsBudget;
   public readonly teamBudgets: Record<string, BudgetsBudget> = {};
   public readonly anomalyMonitor: CeAnomalyMonitor;
   public readonly anomalySubscription: CeAnomalySubscription;
+  /** The tag keys activated for cost allocation, by key (with `activateCostAllocationTags`). */
+  public readonly costAllocationTags: Record<string, CeCostAllocationTag> = {};
+  /** The tag keys the budgets filter on (they must be active cost-allocation tags). */
+  public readonly budgetTagKeys: string[];
 
   constructor(scope: Construct, id: string, props: CostControlsProps) {
     super(scope, id);
@@ -77,6 +96,13 @@ export class CostControls extends Construct {
     for (const [team, usd] of Object.entries(teams).sort(([a], [b]) => a.localeCompare(b))) {
       this.teamBudgets[team] = this.budget(`team_budget_${snake(team)}`, `team-${team}`, usd, 'team', team, notifications);
     }
+    this.budgetTagKeys = ['cost-center', ...(Object.keys(teams).length > 0 ? [TEAM_COST_TAG] : [])];
+    if (props.activateCostAllocationTags ?? false) {
+      for (const key of this.budgetTagKeys) {
+        this.costAllocationTags[key] = new CeCostAllocationTag(this, `cost_allocation_tag_${snake(key)}`, { tagKey: key, status: 'Active' });
+      }
+    }
+    validateAtSynth(this, () => this.checkTeams(Object.keys(teams)));
     this.anomalyMonitor = new CeAnomalyMonitor(this, 'anomaly_monitor', {
       name: stack.naming.name(this, 'cost-anomaly', 'services'),
       monitorType: 'DIMENSIONAL',
@@ -90,6 +116,15 @@ export class CostControls extends Construct {
       thresholdExpression: { dimension: { key: 'ANOMALY_TOTAL_IMPACT_ABSOLUTE', matchOptions: ['GREATER_THAN_OR_EQUAL'], values: [String(impact)] } },
       dependsOn: [props.alertTopic.topicPolicy],
     });
+  }
+
+  /** Every team budget names a Team of the app, whose resources carry the tag the budget filters on. */
+  protected checkTeams(budgeted: string[]): Array<{ problem: string; fix: string }> {
+    const known = this.node.root.node.findAll().filter((c): c is Team => c instanceof Team).map((t) => t.name);
+    return budgeted.filter((t) => !known.includes(t)).sort().map((t) => ({
+      problem: `teamBudgetsUsd names team ${show(t)}, but no Team of the app is called so: no resource carries the tag ${TEAM_COST_TAG}=${t} and the budget would stay at 0 USD (teams: ${known.sort().join(', ') || 'none'}).`,
+      fix: 'budget an existing team by its Team name, or add the Team.',
+    }));
   }
 
   /** One monthly cost budget filtered on a cost-allocation tag; override to add filters or notifications. */

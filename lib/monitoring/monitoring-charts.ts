@@ -30,8 +30,9 @@ export const ALERTMANAGER_SERVICE_ACCOUNT = 'alertmanager';
  * kube-prometheus-stack: the prometheus-operator (and its CRDs), Prometheus, kube-state-metrics and
  * node-exporter, on the system nodes. Prometheus selects every ServiceMonitor and PrometheusRule of
  * the cluster (not only the chart's own), so Observability's objects are picked up without a
- * release label. Grafana is off (dashboards live in CloudWatch); Alertmanager is off (alerts go
- * through CloudWatch alarms to the SNS alert topic).
+ * release label. Grafana is off (dashboards live in CloudWatch); Alertmanager (with an alert topic)
+ * publishes to SNS. The scrape jobs and alerts of what EKS does not expose (controller-manager,
+ * scheduler, etcd, kube-proxy: {@link EKS_ABSENT_COMPONENTS}) are off, so they cannot page forever.
  */
 export class KubePrometheusStack extends HelmAddon {
   /** In-cluster URL of Prometheus (the chart's `<release>-prometheus` Service). */
@@ -64,6 +65,7 @@ export class KubePrometheusStack extends HelmAddon {
       alertmanager: this.alertmanagerValues(pod.nodeSelector as Record<string, string>),
       prometheusOperator: { nodeSelector: pod.nodeSelector },
       'kube-state-metrics': { nodeSelector: pod.nodeSelector },
+      ...eksControlPlaneValues(),
       prometheus: {
         prometheusSpec: {
           nodeSelector: pod.nodeSelector,
@@ -102,6 +104,30 @@ export class KubePrometheusStack extends HelmAddon {
       },
     };
   }
+}
+
+/**
+ * Components kube-prometheus-stack scrapes by default that an EKS cluster does not expose, so their
+ * targets would be absent (`absent(up{job=...})` alerts: KubeControllerManagerDown, KubeSchedulerDown)
+ * or refused (kube-proxy binds its metrics to 127.0.0.1:10249 in the EKS add-on's kube-proxy-config,
+ * so its target is down: TargetDown) and page the alert topic forever:
+ * - the control plane (controller-manager, scheduler, etcd) is run by AWS and not reachable from pods;
+ * - the platform keeps the `kube-proxy` add-on's default metrics address (loopback) rather than
+ *   exposing kube-proxy metrics on the node network.
+ * Their scrape jobs, Services and default rule groups are all disabled (the rule templates also
+ * test `<component>.enabled`; the `defaultRules.rules` switches are set too so a later chart that
+ * stops doing so does not bring the alerts back).
+ */
+export const EKS_ABSENT_COMPONENTS = ['kubeControllerManager', 'kubeScheduler', 'kubeEtcd', 'kubeProxy'] as const;
+
+/** kube-prometheus-stack values that turn off what EKS does not expose ({@link EKS_ABSENT_COMPONENTS}). */
+export function eksControlPlaneValues(): Record<string, unknown> {
+  return {
+    ...Object.fromEntries(EKS_ABSENT_COMPONENTS.map((c) => [c, { enabled: false }])),
+    defaultRules: {
+      rules: { etcd: false, kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, kubeProxy: false },
+    },
+  };
 }
 
 /** Props of {@link DcgmExporter}. */

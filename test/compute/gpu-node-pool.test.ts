@@ -32,7 +32,7 @@ describe('GpuNodePool', () => {
   test('spot primary on the AL2023 NVIDIA AMI with a diversified list of GPU types across the private subnets of two AZs', () => {
     const spot = resource(p, 'aws_eks_node_group', 'cluster_gpu_training_spot_node_group');
     expect(spot).toMatchObject({ node_group_name: 'acme-dev-gpu-training-spot', capacity_type: 'SPOT', ami_type: 'AL2023_x86_64_NVIDIA' });
-    expect(spot.instance_types).toEqual(['g6.xlarge', 'g6.2xlarge', 'g5.xlarge', 'g5.2xlarge', 'g4dn.xlarge', 'g4dn.2xlarge']);
+    expect(spot.instance_types).toEqual(['g6.2xlarge', 'g6.4xlarge', 'g5.2xlarge', 'g5.4xlarge', 'g4dn.2xlarge', 'g4dn.4xlarge']);
     expect(new Set(spot.instance_types.map((t: string) => t.split('.')[0])).size).toBeGreaterThanOrEqual(3);
     expect(spot.subnet_ids).toEqual(['${aws_subnet.network_private_subnet_0.id}', '${aws_subnet.network_private_subnet_1.id}']);
   });
@@ -99,7 +99,7 @@ describe('NodePool and GpuNodePool errors', () => {
   test('a GPU pool with a non-GPU instance type', () => {
     const c = cluster();
     expect(() => new GpuNodePool(c, 'gpu', { cluster: c, poolName: 'training', maxSize: 2, instanceTypes: ['g5.xlarge', 'm6i.xlarge'] }))
-      .toThrow(/^\[platform\/cluster\/gpu\] instance type "m6i\.xlarge" is not an NVIDIA GPU instance type\. Fix: use GPU types such as g6\.xlarge, g6\.2xlarge, g5\.xlarge/);
+      .toThrow(/^\[platform\/cluster\/gpu\] instance type "m6i\.xlarge" is not an NVIDIA GPU instance type\. Fix: use one of the NVIDIA GPU types the library knows: g4dn\.xlarge, .*, p5en\.48xlarge\.$/);
   });
   test('min > max', () => {
     const c = cluster();

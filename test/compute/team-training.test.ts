@@ -20,7 +20,8 @@ function lake(stack: MlopsStack): SecureBucket {
 
 function base(app: App) {
   const { stack, cluster } = testCluster(app);
-  const pool = new GpuNodePool(cluster, 'gpu_training', { cluster, poolName: 'training', maxSize: 4 });
+  // 4-GPU nodes: the training job below asks for 2 GPUs in one pod.
+  const pool = new GpuNodePool(cluster, 'gpu_training', { cluster, poolName: 'training', maxSize: 4, instanceTypes: ['g6.12xlarge', 'g5.12xlarge'] });
   const team = new Team(stack, 'team_fraud', { cluster, name: 'fraud', accessRoleArn: ROLE, quota: { gpus: 8 } });
   return { stack, cluster, pool, team, bucket: lake(stack) };
 }

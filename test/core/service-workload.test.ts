@@ -49,7 +49,10 @@ describe('ServiceWorkload', () => {
       'horizontalpodautoscaler_serving_churn', 'networkpolicy_serving_churn-ingress', 'networkpolicy_serving_churn-egress']) {
       expect(addresses).toContain(a);
     }
-    expect(allObjects(s).every((o) => o.metadata.namespace === 'serving')).toBe(true);
+    // Everything in the service's namespace, but the egress policy of the client namespace `gateway`.
+    expect(allObjects(s).filter((o) => o.metadata.namespace !== 'serving').map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`))
+      .toEqual(['NetworkPolicy gateway/egress-to-serving-churn']);
+    expect(addresses).toContain('networkpolicy_gateway_egress-to-serving-churn');
   });
 
   test('service account mounts no token', () => {

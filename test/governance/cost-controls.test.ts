@@ -1,15 +1,21 @@
 import { App } from 'cdktf';
 import { danglingReferences, resource, resources, synthesize, Synthesized } from '../support/synth';
-import { testStack } from '../support/fixtures';
+import { testCluster, testStack } from '../support/fixtures';
+import { Team } from '../../lib/compute/team';
+import { Construct } from 'constructs';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { AlertTopic } from '../../lib/monitoring/alert-topic';
 import { CostControls } from '../../lib/governance/cost-controls';
+
+const ROLE = 'arn:aws:iam::123456789012:role/fraud-team';
 
 describe('CostControls', () => {
   let s: Synthesized;
   let p: any;
   beforeAll(() => {
     s = synthesize((app) => {
-      const stack = testStack(app);
+      const { stack, cluster } = testCluster(app);
+      for (const name of ['fraud', 'search-ranking']) new Team(stack, `team_${name.replace('-', '_')}`, { cluster, name, accessRoleArn: ROLE });
       const alertTopic = new AlertTopic(stack, 'alerts', {});
       new CostControls(stack, 'cost', { alertTopic, monthlyBudgetUsd: 20000, teamBudgetsUsd: { fraud: 5000, 'search-ranking': 8000 } });
     });
@@ -30,6 +36,19 @@ describe('CostControls', () => {
     expect(Object.keys(resources(p, 'aws_budgets_budget')).sort()).toEqual(['cost_platform_budget', 'cost_team_budget_fraud', 'cost_team_budget_search_ranking']);
     expect(resource(p, 'aws_budgets_budget', 'cost_team_budget_search_ranking')).toMatchObject({ name: 'acme-dev-team-search-ranking', limit_amount: '8000.00', cost_filter: [{ name: 'TagKeyValue', values: ['user:team$search-ranking'] }] });
   });
+  test('the tag a team budget filters on is carried by the resources the platform creates for that team', () => {
+    for (const team of ['fraud', 'search-ranking']) {
+      const filter = resource(p, 'aws_budgets_budget', `cost_team_budget_${team.replace('-', '_')}`).cost_filter[0].values[0];
+      const [, key, value] = /^user:([^$]+)\$(.+)$/.exec(filter)!;
+      const tagged = ['aws_eks_access_entry', 'aws_iam_role', 'aws_eks_pod_identity_association']
+        .flatMap((type) => Object.entries(resources(p, type)).filter(([, r]) => r.tags?.[key] === value).map(([id]) => `${type}.${id}`));
+      const id = team.replace('-', '_');
+      expect(tagged.sort()).toEqual([`aws_eks_access_entry.team_${id}_access_entry`, `aws_eks_pod_identity_association.team_${id}_identity_association`, `aws_iam_role.team_${id}_identity_role_role`]);
+    }
+  });
+  test('cost-allocation tag activation is opt-in (an account-wide payer setting): none by default', () => {
+    expect(resources(p, 'aws_ce_cost_allocation_tag')).toEqual({});
+  });
   test('anomaly monitor per service and an immediate SNS subscription above 100 USD impact', () => {
     expect(resource(p, 'aws_ce_anomaly_monitor', 'cost_anomaly_monitor')).toMatchObject({ name: 'acme-dev-services', monitor_type: 'DIMENSIONAL', monitor_dimension: 'SERVICE' });
     expect(resource(p, 'aws_ce_anomaly_subscription', 'cost_anomaly_subscription')).toMatchObject({
@@ -48,6 +67,44 @@ describe('CostControls', () => {
     test('non-positive budget', () => expect(make({ monthlyBudgetUsd: 0 })).toThrow(/^\[platform\/cost\] monthlyBudgetUsd 0 is not a positive amount\. Fix: give a monthly amount in USD greater than 0\.$/));
     test('bad team name', () => expect(make({ teamBudgetsUsd: { 'Team A': 10 } })).toThrow(/^\[platform\/cost\] team "Team A" is not a valid team tag value\. Fix: use the team name as tagged: lower-case letters, digits and hyphens\.$/));
     test('team budgets over the platform budget', () => expect(make({ teamBudgetsUsd: { a: 600, b: 600 } })).toThrow(/^\[platform\/cost\] team budgets add up to 1200 USD, over the platform budget of 1000 USD\. Fix: raise monthlyBudgetUsd or lower the team budgets\.$/));
+    test('a team budget for a team that does not exist', () => {
+      const app = new App();
+      const { stack, cluster } = testCluster(app);
+      new Team(stack, 'team_fraud', { cluster, name: 'fraud', accessRoleArn: ROLE });
+      new CostControls(stack, 'cost', { alertTopic: new AlertTopic(stack, 'alerts', {}), monthlyBudgetUsd: 1000, teamBudgetsUsd: { fraud: 100, frad: 100 } });
+      expect(() => app.synth()).toThrow(/\[platform\/cost\] teamBudgetsUsd names team "frad", but no Team of the app is called so: no resource carries the tag team=frad and the budget would stay at 0 USD \(teams: fraud\)\. Fix: budget an existing team by its Team name, or add the Team\./);
+    });
     test('threshold out of range', () => expect(make({ actualThresholdPercent: 0 })).toThrow(/^\[platform\/cost\] actualThresholdPercent 0 is outside 1-1000\. Fix: use a percentage of the budget such as 80 or 100\.$/));
+  });
+});
+
+describe('CostControls cost-allocation tag activation (opt-in)', () => {
+  test('activates cost-center and team when asked', () => {
+    const s = synthesize((app) => {
+      const { stack, cluster } = testCluster(app);
+      new Team(stack, 'team_fraud', { cluster, name: 'fraud', accessRoleArn: ROLE });
+      new CostControls(stack, 'cost', { alertTopic: new AlertTopic(stack, 'alerts', {}), monthlyBudgetUsd: 1000, teamBudgetsUsd: { fraud: 100 }, activateCostAllocationTags: true });
+    });
+    expect(danglingReferences(s)).toEqual([]);
+    const tags = resources(s.stacks.platform, 'aws_ce_cost_allocation_tag');
+    expect(Object.keys(tags).sort()).toEqual(['cost_cost_allocation_tag_cost_center', 'cost_cost_allocation_tag_team']);
+    expect(tags.cost_cost_allocation_tag_cost_center).toMatchObject({ tag_key: 'cost-center', status: 'Active' });
+    expect(tags.cost_cost_allocation_tag_team).toMatchObject({ tag_key: 'team', status: 'Active' });
+  });
+});
+
+describe('Team.attributeCosts', () => {
+  test('every taggable resource under the scope gets team=<name>, over its own tags', () => {
+    const s = synthesize((app) => {
+      const { stack, cluster } = testCluster(app);
+      const team = new Team(stack, 'team_fraud', { cluster, name: 'fraud', accessRoleArn: ROLE });
+      const pipeline = new Construct(stack, 'pipeline');
+      new SqsQueue(pipeline, 'queue', { name: 'acme-dev-retrain', tags: { purpose: 'retraining' } });
+      new SqsQueue(stack, 'other_queue', { name: 'acme-dev-other' });
+      team.attributeCosts(pipeline);
+    });
+    expect(danglingReferences(s)).toEqual([]);
+    expect(resource(s.stacks.platform, 'aws_sqs_queue', 'pipeline_queue').tags).toEqual({ purpose: 'retraining', team: 'fraud' });
+    expect(resource(s.stacks.platform, 'aws_sqs_queue', 'other_queue').tags).toBeUndefined();
   });
 });

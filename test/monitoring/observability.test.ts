@@ -84,7 +84,7 @@ describe('Observability', () => {
   });
 
   test('no scrape job or alert for what EKS does not expose: controller-manager, scheduler, etcd, kube-proxy (127.0.0.1 metrics)', () => {
-    const v = JSON.parse(resource(p, 'helm_release', 'observability_kube_prometheus_stack_release').values[0]);
+    const v = JSON.parse(resource(a, 'helm_release', 'kube_prometheus_stack').values[0]);
     for (const c of ['kubeControllerManager', 'kubeScheduler', 'kubeEtcd', 'kubeProxy']) expect(v[c]).toEqual({ enabled: false });
     expect(v.defaultRules.rules).toEqual({ etcd: false, kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, kubeProxy: false });
     // What EKS does expose stays scraped (the chart defaults): the API server, kubelets, CoreDNS.

@@ -25,6 +25,7 @@ import { CostControls, CostControlsProps } from './governance/cost-controls';
 import { PolicyPack, PolicyPackProps } from './governance/policy-pack';
 import { DriftMonitor, DriftMonitorProps } from './monitoring/drift-monitor';
 import { ArchitectureDiagram } from './architecture/architecture-diagram';
+import { assignLifecyclePhase } from './architecture/lifecycle-phases';
 import { BatchDeclaration, ModelDeclaration, ModelServing } from './serving/model-serving';
 import { Keda } from './serving/keda';
 import { ArgoRollouts } from './serving/argo-rollouts';
@@ -292,6 +293,7 @@ export class MlopsPlatform extends Construct {
         description: 'Approves model versions for production',
         trust: [{ principals: { AWS: approverPrincipalArns }, actions: ['sts:AssumeRole'] }],
       });
+      assignLifecyclePhase(this.modelApprover, 'approval');
       this.modelRegistry = new ModelRegistry(this.platformStack, 'model_registry', { ...registry, promoter: this.ciCd.deployRole, approver: this.modelApprover });
     }
     if (props.containerRegistry) {

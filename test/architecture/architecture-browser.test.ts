@@ -22,7 +22,7 @@ const ARTIFACT = path.join(__dirname, '..', '..', 'test-artifacts', 'architectur
 
 /**
  * Measures the rendered page: the font size of every visible text at its rendered scale (labels under
- * 11 px), every flow path sampled every 2 units against the boxes of every SVG label (crossings), and
+ * 11 px), every flow and lifecycle arrow sampled every 2 units against the boxes of every SVG label (crossings), and
  * the drawn style of broken flows. Writes JSON into <pre id="measure">.
  */
 const MEASURE = `(() => {
@@ -38,14 +38,14 @@ const MEASURE = `(() => {
     if (px < 11 - 1e-6) out.small.push(el.tagName + ' ' + px.toFixed(2) + 'px ' + el.textContent.trim().slice(0, 40));
   }
   const labels = [...document.querySelectorAll('svg text')].map((t) => ({ t, r: t.getBoundingClientRect() }));
-  for (const p of document.querySelectorAll('svg path.flow')) {
-    out.flows++;
+  for (const p of document.querySelectorAll('svg path.flow, svg path.lifecycle')) {
+    if (p.classList.contains('flow')) out.flows++;
     const ctm = p.getScreenCTM();
     const len = p.getTotalLength();
     for (let l = 0; l <= len; l += 2) {
       const q = new DOMPoint(p.getPointAtLength(l).x, p.getPointAtLength(l).y).matrixTransform(ctm);
       const hit = labels.find(({ r }) => q.x > r.left + 0.5 && q.x < r.right - 0.5 && q.y > r.top + 0.5 && q.y < r.bottom - 0.5);
-      if (hit) { out.crossings.push(p.dataset.from + ' -> ' + p.dataset.to + ' crosses "' + hit.t.textContent + '"'); break; }
+      if (hit) { out.crossings.push((p.dataset.from ? p.dataset.from + ' -> ' + p.dataset.to : 'lifecycle arrow') + ' crosses "' + hit.t.textContent + '"'); break; }
     }
   }
   for (const p of document.querySelectorAll('svg path.flow.broken')) {

@@ -84,10 +84,11 @@ describe('company stack: an added AcmeModelService gets the platform\'s cross-cu
     expect(JSON.stringify(rule.spec)).toContain('0.15');
   });
 
-  test('each added model gets its ServiceMonitor and PrometheusRule', () => {
+  test('each added model gets its ServiceMonitor, PrometheusRule and the NetworkPolicy that admits the scrape', () => {
     for (const model of ['churn', 'upsell']) {
       expect(object(s, 'ServiceMonitor', model, 'serving').spec.selector.matchLabels).toMatchObject({ 'app.kubernetes.io/name': model });
       expect(object(s, 'PrometheusRule', model, 'serving').spec.groups[0].name).toBe(`${model}.rules`);
+      expect(object(s, 'NetworkPolicy', `${model}-prometheus-scrape`, 'serving').spec.podSelector.matchLabels).toMatchObject({ 'app.kubernetes.io/name': model });
     }
   });
 

@@ -209,7 +209,7 @@ describe('CLI', () => {
     const out = path.join(tmp, 'review.sarif');
     const res = run('review', PLAN, '--format', 'sarif', '--output', out);
     expect(res.stdout).toBe('');
-    expect(res.stderr).toBe('cdktf-mlops review: 10 error, 0 warning, 0 info; 0 suppressed; 10 at or above error: failing.\n');
+    expect(res.stderr).toBe('cdktf-mlops review: 10 error, 0 warning, 0 info; 0 suppressed; 7 accepted exceptions; 10 at or above error: failing.\n');
     expect(JSON.parse(fs.readFileSync(out, 'utf8')).version).toBe('2.1.0');
   });
   test('suppressions file: recorded, not blocking; a reason is required', () => {

@@ -242,7 +242,7 @@ ${diagrams.join('\n')}
 <span><i class="sw" style="border-color:#9333ea"></i>reads and writes</span>
 <span><i class="sw" style="border-color:#0f766e;border-top-style:dashed"></i>pods run as the identity of</span>
 <span><i class="sw" style="border-color:#dc2626;border-top-style:dotted;border-top-width:3px"></i>broken flow (${brokenDrawn} drawn; reason on hover and in the table)</span>
-<span>Arrows point from the construct holding a grant (or running the pods) to the construct whose resources it uses; they run in the channels between the lanes. Boxes: construct id, class, resource counts per type (hover for addresses). Grants on foundation constructs (keys, network) are listed below, not drawn.</span>
+<span>Arrows point from the construct holding a grant (or running the pods) to the construct whose resources it uses; they run in the channels between the lanes. Boxes: construct id, class, resource counts per type (hover for addresses). Flows of foundation constructs (keys, network) and of constructs in "Other" are listed below, not drawn.</span>
 </div>
 ${broken.length ? `<h2>Broken flows</h2>\n<ul id="broken">${broken.map((f) => `<li>${esc(f.from)} → ${esc(f.to)} (${esc(f.verbs)}): ${esc(f.reason ?? 'no reason given')}</li>`).join('')}</ul>\n` : ''}<h2>Flows</h2>
 <div class="scroll-table"><table id="flows"><thead><tr><th>from</th><th>verbs</th><th>to</th><th>actions / service accounts</th><th>status</th></tr></thead><tbody>

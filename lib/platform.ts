@@ -28,12 +28,14 @@ import { CostControls, CostControlsProps } from './governance/cost-controls';
 import { PolicyPack, PolicyPackProps } from './governance/policy-pack';
 import { DriftMonitor, DriftMonitorProps } from './monitoring/drift-monitor';
 import { ArchitectureDiagram } from './architecture/architecture-diagram';
+import { assignLifecyclePhase } from './architecture/lifecycle-phases';
 import { BatchDeclaration, ModelDeclaration, ModelServing } from './serving/model-serving';
 import { Keda } from './serving/keda';
 import { ArgoRollouts } from './serving/argo-rollouts';
 import { Observability, ObservabilityProps } from './monitoring/observability';
 import { ModelMonitoringOptions } from './monitoring/model-monitoring';
 import { monitoredWorkload } from './monitoring/monitored-service';
+import { beforePrepare, controllerNeeds, modelServicesIn } from './serving/model-service-wiring';
 
 /** Props of {@link MlopsPlatform}. */
 export interface MlopsPlatformProps {
@@ -160,7 +162,8 @@ export interface MlopsPlatformProps {
   /**
    * Model serving: ModelServices and BatchInference jobs in a restricted namespace. Artifacts default
    * to `models/<name>/` of the curated zone (where RetrainingPipeline writes models). KEDA and Argo
-   * Rollouts are installed when a model scales to zero or declares a release.
+   * Rollouts are installed when a model scales to zero or declares a release (any ModelService in the
+   * platform's tree, also one a company stack adds; see docs/extending.md).
    * @default none
    */
   readonly serving?: {
@@ -247,7 +250,7 @@ export class MlopsPlatform extends Construct {
   public readonly serving?: ModelServing;
   public keda?: Keda;
   private readonly props: MlopsPlatformProps;
-  public readonly argoRollouts?: ArgoRollouts;
+  public argoRollouts?: ArgoRollouts;
   public readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: MlopsPlatformProps) {
@@ -315,6 +318,7 @@ export class MlopsPlatform extends Construct {
         description: 'Approves model versions for production',
         trust: [{ principals: { AWS: approverPrincipalArns }, actions: ['sts:AssumeRole'] }],
       });
+      assignLifecyclePhase(this.modelApprover, 'approval');
       this.modelRegistry = new ModelRegistry(this.platformStack, 'model_registry', { ...registry, promoter: this.ciCd.deployRole, approver: this.modelApprover });
     }
     if (props.containerRegistry) {
@@ -344,8 +348,6 @@ export class MlopsPlatform extends Construct {
     }
     if (props.serving) {
       const models = props.serving.models ?? [];
-      if (models.some((m) => m.autoscaling?.scaleToZero)) this.keda = new Keda(this.cluster, 'keda', { cluster: this.cluster });
-      if (models.some((m) => m.release)) this.argoRollouts = new ArgoRollouts(this.cluster, 'argo_rollouts', { cluster: this.cluster });
       this.servingNamespace = new RestrictedNamespace(this.platformStack, 'serving_namespace', {
         workloads: this.workloadsStack,
         name: props.serving.namespace ?? 'serving',
@@ -360,15 +362,12 @@ export class MlopsPlatform extends Construct {
         batchJobs: props.serving.batchJobs,
       });
     }
-    const { models: monitoring = {}, ...observabilityProps } = props.observability ?? {};
+    const { models: _monitoring, ...observabilityProps } = props.observability ?? {};
     this.observability = new Observability(this.platformStack, 'observability', { ...observabilityProps, cluster: this.cluster, alertTopic: this.alertTopic });
-    const served = this.serving?.models ?? {};
-    for (const name of Object.keys(monitoring)) {
-      if (!served[name]) invalid(this, `observability.models names ${show(name)}, which is not a serving model.`, `use one of ${Object.keys(served).join(', ') || '(none)'}.`);
-    }
-    for (const [name, model] of Object.entries(served)) {
-      this.observability.monitorService(monitoredWorkload(model.workload, { modelName: name, gpu: model.gpu !== undefined }), monitoring[name]);
-    }
+    // Declared models are wired now (their monitoring and controllers are readable after construction);
+    // models a company stack adds to the tree later are wired when app.synth() prepares the stacks.
+    this.wireModelServices(false);
+    beforePrepare([this.platformStack, this.workloadsStack], () => this.wireModelServices(true));
     for (const dm of props.driftMonitors ?? []) {
       const at = (l: { zone: string; prefix: string }) => ({ zone: this.data.lake.zone(l.zone), prefix: l.prefix });
       const predictions = { zone: PREDICTIONS_ZONE, prefix: predictionsPrefix(dm.model) };
@@ -393,6 +392,29 @@ export class MlopsPlatform extends Construct {
     this.policyPack = PolicyPack.applyTo(this, { ...props.policy, severityOverrides: { ...profileOptOuts, ...props.policy?.severityOverrides } });
     // cdktf.out/architecture.html: the platform drawn as the ML lifecycle, from the construct tree.
     ArchitectureDiagram.of(this);
+  }
+
+  /**
+   * Cross-cutting wiring of every ModelService in this platform's tree on its cluster (declared in
+   * serving.models or added by a company stack, subclassed or not): monitoring (alarms, dashboard,
+   * Prometheus rules), KEDA when one scales to zero, Argo Rollouts when one declares a release.
+   * Idempotent; `final` also checks that observability.models names only models that exist.
+   */
+  private wireModelServices(final: boolean): void {
+    const monitoring = this.props.observability?.models ?? {};
+    const models = modelServicesIn(this, this.workloadsStack);
+    for (const model of models) {
+      if (this.observability.models[model.name]) continue;
+      this.observability.monitorService(monitoredWorkload(model.workload, { modelName: model.name, gpu: model.gpu !== undefined }), monitoring[model.name]);
+    }
+    const needs = controllerNeeds(models);
+    if (needs.keda) this.keda ??= new Keda(this.cluster, 'keda', { cluster: this.cluster });
+    if (needs.argoRollouts) this.argoRollouts ??= new ArgoRollouts(this.cluster, 'argo_rollouts', { cluster: this.cluster });
+    if (!final) return;
+    const names = models.map((m) => m.name);
+    for (const name of Object.keys(monitoring)) {
+      if (!names.includes(name)) invalid(this, `observability.models names ${show(name)}, which is not a serving model.`, `use one of ${names.join(', ') || '(none)'}.`);
+    }
   }
 
   /** The team and GPU pool a schedule or pipeline names; unknown names are errors. */

@@ -4,7 +4,8 @@ import { IConstruct } from 'constructs';
 import { Annotations, App, Aspects, IAspect, TerraformElement, TerraformStack } from 'cdktf';
 import { invalid, show } from '../core/errors';
 import { modelOfStack, PlatformModel, Severity } from './policy/model';
-import { evaluateRules, Finding, formatFinding, PolicyRule, Suppression } from './policy/rule';
+import { AcceptedException, evaluatePolicy, Finding, formatFinding, PolicyRule, Suppression } from './policy/rule';
+import { CheckovDeviation, CHECKOV_DEVIATIONS, checkovExceptions } from './policy/checkov-exceptions';
 import { AWS_RULES } from './policy/rules-aws';
 import { KUBERNETES_RULES } from './policy/rules-kubernetes';
 import { COST_RULES } from './policy/rules-cost';
@@ -21,8 +22,15 @@ export interface PolicyPackProps {
   /** Per-rule severity changes, e.g. `{ 'MLOPS-COST-001': 'error' }`. @default each rule's severity */
   readonly severityOverrides?: Record<string, Severity>;
   /**
+   * checkov checks the platform knowingly deviates from, each with its reason; every deviation found
+   * is listed in the report as an accepted exception (with the checkov id).
+   * @default CHECKOV_DEVIATIONS
+   */
+  readonly checkovDeviations?: readonly CheckovDeviation[];
+  /**
    * Write `<outdir>/policy-report.json` (or `policy-report-<scope id>.json` when applied to a
-   * construct other than the app) with every finding (suppressed ones with their reason).
+   * construct other than the app) with every finding (suppressed ones with their reason) and every
+   * accepted exception (deviations the rules accept by design and known checkov deviations, with their reasons).
    * @default true
    */
   readonly writeReport?: boolean;
@@ -49,6 +57,8 @@ export class PolicyPack implements IAspect {
 
   /** Findings of every stack evaluated so far (suppressed ones included, marked). */
   public readonly findings: Finding[] = [];
+  /** Accepted exceptions of every stack evaluated so far: never failures, always in the report. */
+  public readonly exceptions: AcceptedException[] = [];
   public readonly rules: readonly PolicyRule[];
   private readonly suppressions: Suppression[];
   private readonly overrides: Record<string, Severity>;
@@ -86,10 +96,12 @@ export class PolicyPack implements IAspect {
       const json = stack.toTerraform() as Record<string, any>;
       const m = modelOfStack(stack.node.id, json);
       const model: PlatformModel = { ...m, defaultTags: { [stack.node.id]: m.defaultTags }, source: stack.node.path };
-      f = evaluateRules(model, this.rules, this.suppressions, this.overrides);
+      const evaluation = evaluatePolicy(model, this.rules, this.suppressions, this.overrides);
+      f = evaluation.findings;
       for (const x of f) if (x.suppressed) this.used.add(this.suppressions.find((s) => s.reason === x.suppressed)!);
       this.byStack.set(stack, f);
       this.findings.push(...f);
+      this.exceptions.push(...evaluation.exceptions, ...checkovExceptions(model, this.props.checkovDeviations ?? CHECKOV_DEVIATIONS));
       this.writeReport();
     }
     return f;
@@ -113,6 +125,7 @@ export class PolicyPack implements IAspect {
       rules: this.rules.map((r) => ({ id: r.id, title: r.title, severity: this.overrides[r.id] ?? r.severity, anchor: r.anchor, fix: r.fix })),
       suppressions: this.suppressions.map((s) => ({ ...s, used: this.used.has(s) })),
       findings: this.findings,
+      exceptions: this.exceptions,
     }, null, 2));
   }
 }

@@ -44,13 +44,14 @@ describe('the architecture model of the reference platform', () => {
       'data/quality': 'validation', 'data/schemas': 'validation',
       features: 'features', team_fraud: 'training', training_fraud_nightly: 'training',
       experiment_tracking: 'registry', model_registry: 'registry', container_registry: 'registry',
-      alerts: 'monitoring', ci: 'retraining',
+      alerts: 'monitoring', ci: 'approval',
       network: 'foundation', cluster: 'foundation', keys: 'foundation', audit: 'foundation', cost: 'foundation',
     });
   });
 
-  test('constructs without a phase are kept in "other", not dropped', () => {
-    expect(component('model_approver')).toMatchObject({ phase: 'other', className: 'PlatformRole' });
+  test('the approver role sits in the approval phase, queued retraining in retraining (not in "other")', () => {
+    expect(component('model_approver')).toMatchObject({ phase: 'approval', className: 'PlatformRole' });
+    expect(component('retraining_fraud_retrain')).toMatchObject({ phase: 'retraining', className: 'QueuedRetraining' });
   });
 
   test('every resource of the platform and add-ons stacks belongs to exactly one construct', () => {

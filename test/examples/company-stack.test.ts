@@ -1,7 +1,7 @@
 import { App } from 'cdktf';
 import { AcmePlatform } from '../../examples/company-stack/acme-platform';
 import { ACME_OTEL_IMAGE } from '../../examples/company-stack/acme-model-service';
-import { allObjects, danglingReferences, object, resource, schemaViolations, synthesize, Synthesized } from '../support/synth';
+import { allObjects, danglingReferences, object, resource, resources, schemaViolations, synthesize, Synthesized } from '../support/synth';
 
 const CHURN = { name: 'churn', modelVersion: '3', image: '111122223333.dkr.ecr.eu-central-1.amazonaws.com/acme/churn:3.0.2', team: 'growth', costCenter: 'cc-4711' };
 
@@ -46,5 +46,66 @@ describe('company stack: AcmePlatform and AcmeModelService', () => {
     expect(() => platform().addModel({ ...CHURN, costCenter: '4711' })).toThrow(/costCenter "4711" is not an Acme cost center\. Fix: use the form cc-1234\./);
     expect(() => new AcmePlatform(new App({ outdir: '/tmp/cdktf-mlops-bad' }), 'x', { environment: 'dev', costCenter: 'cc-1', tags: { 'data-classification': 'secret' } }))
       .toThrow(/tag "data-classification" is "secret", which is not a known classification/);
+  });
+});
+
+describe('company stack: an added AcmeModelService gets the platform\'s cross-cutting wiring', () => {
+  const PROM = 'http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090';
+  let s: Synthesized;
+  beforeAll(() => {
+    s = synthesize((app) => {
+      const platform = new AcmePlatform(app, 'acme-ml-prod', { environment: 'prod', costCenter: 'cc-4711', observability: { models: { churn: { latencyP95Seconds: 0.15 } } } });
+      platform.addModel(CHURN);
+      platform.addModel({
+        name: 'upsell', modelVersion: '1', image: '111122223333.dkr.ecr.eu-central-1.amazonaws.com/acme/upsell:1.0.0', team: 'growth', costCenter: 'cc-4711', critical: false,
+        autoscaling: { scaleToZero: true, targetRequestsPerSecond: 20, prometheusAddress: PROM, activationQuery: 'sum(rate(gateway_requests_total{route="upsell"}[2m]))' },
+        release: { strategy: 'canary', prometheusAddress: PROM },
+      });
+    });
+  });
+
+  test('references resolve and every object passes the upstream schemas', () => {
+    expect(danglingReferences(s)).toEqual([]);
+    expect(schemaViolations(allObjects(s))).toEqual([]);
+  });
+
+  test('each added model gets CloudWatch alarms to the alert topic and a dashboard with widgets', () => {
+    const p = s.stacks['acme-ml-prod-platform'];
+    for (const model of ['churn', 'upsell']) {
+      const alarms = Object.entries(resources(p, 'aws_cloudwatch_metric_alarm')).filter(([id]) => id.startsWith(`observability_${model}_`)).map(([, a]) => a);
+      expect(alarms.map((a) => a.alarm_name).sort()).toEqual(['cpu-saturation', 'error-rate', 'latency-p95', 'latency-p99', 'memory-saturation'].map((k) => `acme-ml-prod-${model}-${k}`));
+      for (const a of alarms) expect(a.alarm_actions).toEqual(['${aws_sns_topic.alerts_topic.arn}']);
+      const dashboard = resource(p, 'aws_cloudwatch_dashboard', `observability_${model}_dashboard`);
+      expect(dashboard.dashboard_name).toBe(`acme-ml-prod-${model}`);
+      expect(JSON.parse(dashboard.dashboard_body).widgets.length).toBeGreaterThan(0);
+    }
+  });
+
+  test('observability.models options apply to an added model', () => {
+    const rule = object(s, 'PrometheusRule', 'churn', 'serving');
+    expect(JSON.stringify(rule.spec)).toContain('0.15');
+  });
+
+  test('each added model gets its ServiceMonitor, PrometheusRule and the NetworkPolicy that admits the scrape', () => {
+    for (const model of ['churn', 'upsell']) {
+      expect(object(s, 'ServiceMonitor', model, 'serving').spec.selector.matchLabels).toMatchObject({ 'app.kubernetes.io/name': model });
+      expect(object(s, 'PrometheusRule', model, 'serving').spec.groups[0].name).toBe(`${model}.rules`);
+      expect(object(s, 'NetworkPolicy', `${model}-prometheus-scrape`, 'serving').spec.podSelector.matchLabels).toMatchObject({ 'app.kubernetes.io/name': model });
+    }
+  });
+
+  test('KEDA and Argo Rollouts are installed for an added model that scales to zero and declares a release', () => {
+    const p = s.stacks['acme-ml-prod-platform'];
+    const charts = Object.values(resources(p, 'helm_release')).map((r: any) => r.chart);
+    expect(charts).toEqual(expect.arrayContaining(['keda', 'argo-rollouts']));
+    expect(object(s, 'ScaledObject', 'upsell', 'serving').spec.scaleTargetRef).toMatchObject({ kind: 'Rollout', name: 'upsell' });
+    expect(object(s, 'Rollout', 'upsell', 'serving')).toBeDefined();
+  });
+
+  test('observability.models naming no model in the tree is a clear error at synth', () => {
+    const app = new App({ outdir: '/tmp/cdktf-mlops-bad' });
+    const platform = new AcmePlatform(app, 'acme-ml-dev', { environment: 'dev', costCenter: 'cc-0001', observability: { models: { nope: {} } } });
+    platform.addModel(CHURN);
+    expect(() => app.synth()).toThrow('[acme-ml-dev] observability.models names "nope", which is not a serving model. Fix: use one of churn.');
   });
 });

@@ -144,13 +144,13 @@ describe('output formats', () => {
   test('Markdown: summary, sections by severity, inventory, cost', () => {
     const m = toMarkdown(r);
     expect(m).toMatch(/^# Platform review\n/);
-    expect(m).toContain(`**Findings:** ${r.findings.filter((f) => f.severity === 'error').length} error, ${r.findings.filter((f) => f.severity === 'warning').length} warning, 0 info; 0 suppressed.`);
+    expect(m).toContain(`**Findings:** ${r.findings.filter((f) => f.severity === 'error').length} error, ${r.findings.filter((f) => f.severity === 'warning').length} warning, 0 info; 0 suppressed; ${r.exceptions.length} accepted exceptions.`);
     expect(m).toContain('| MLOPS-KMS-001 | `bad/bad_key` | KMS key aws_kms_key.bad_key does not rotate (enable_key_rotation is not true). |');
     for (const h of ['## Errors', '## Warnings', '## IAM roles', '## Public endpoints', '## Encryption of data stores', '## Images and charts', '## Compliance controls', '## Estimated monthly cost']) expect(m).toContain(h);
   });
   test('JSON round-trips every section', () => {
     const j = JSON.parse(run('review', bad.outdir, '--format', 'json', '--fail-on', 'none').stdout);
-    expect(Object.keys(j).sort()).toEqual(['accountWide', 'charts', 'compliance', 'cost', 'encryption', 'findings', 'generatedBy', 'images', 'objectCount', 'publicEndpoints', 'resourceCount', 'roles', 'rules', 'source']);
+    expect(Object.keys(j).sort()).toEqual(['accountWide', 'charts', 'compliance', 'cost', 'encryption', 'exceptions', 'findings', 'generatedBy', 'images', 'objectCount', 'publicEndpoints', 'resourceCount', 'roles', 'rules', 'source']);
     expect(j.findings).toHaveLength(r.findings.length);
   });
   test('SARIF 2.1.0: valid against the official schema, for a cdktf.out and a plan', () => {
@@ -209,7 +209,7 @@ describe('CLI', () => {
     const out = path.join(tmp, 'review.sarif');
     const res = run('review', PLAN, '--format', 'sarif', '--output', out);
     expect(res.stdout).toBe('');
-    expect(res.stderr).toBe('cdktf-mlops review: 10 error, 0 warning, 0 info; 0 suppressed; 10 at or above error: failing.\n');
+    expect(res.stderr).toBe('cdktf-mlops review: 10 error, 0 warning, 0 info; 0 suppressed; 7 accepted exceptions; 10 at or above error: failing.\n');
     expect(JSON.parse(fs.readFileSync(out, 'utf8')).version).toBe('2.1.0');
   });
   test('suppressions file: recorded, not blocking; a reason is required', () => {

@@ -5,6 +5,38 @@ export interface RuleViolation {
   readonly target: TfResource | K8sResource;
   /** What is wrong with this resource (the fix is the rule's). */
   readonly message: string;
+  /**
+   * Why the rule accepts this deviation by design (e.g. SSE-S3 on a server access log target): it
+   * is recorded as an {@link AcceptedException} in the report, never silently skipped, never a failure.
+   * @default a violation (a finding)
+   */
+  readonly accepted?: string;
+}
+
+/**
+ * A deviation from a rule (or from a checkov check the pack does not implement) accepted with a
+ * written reason. Listed in the policy report and the review; not counted as a failure.
+ */
+export interface AcceptedException {
+  /** The pack rule id (`MLOPS-S3-001`) or the checkov id (`CKV_AWS_144`). */
+  readonly ruleId: string;
+  /** Where the rule comes from (checkov id, CIS control). */
+  readonly anchor: string;
+  readonly stack: string;
+  /** Terraform address. */
+  readonly address: string;
+  /** Construct path, or the address for plan files. */
+  readonly path: string;
+  /** What deviates. */
+  readonly message: string;
+  /** Why it is accepted. */
+  readonly reason: string;
+}
+
+/** Findings and accepted exceptions of one evaluation. */
+export interface PolicyEvaluation {
+  readonly findings: Finding[];
+  readonly exceptions: AcceptedException[];
 }
 
 /** A policy rule over the synthesized shape. */
@@ -53,13 +85,24 @@ export interface Suppression {
   readonly reason: string;
 }
 
-/** Runs `rules` over `model`, applying `suppressions` and severity overrides. */
+/** Runs `rules` over `model`, applying `suppressions` and severity overrides (findings only; see {@link evaluatePolicy}). */
 export function evaluateRules(model: PlatformModel, rules: readonly PolicyRule[], suppressions: readonly Suppression[] = [],
   severityOverrides: Record<string, Severity> = {}): Finding[] {
+  return evaluatePolicy(model, rules, suppressions, severityOverrides).findings;
+}
+
+/** Runs `rules` over `model`: findings (with suppressions and severity overrides) and the deviations the rules accept by design. */
+export function evaluatePolicy(model: PlatformModel, rules: readonly PolicyRule[], suppressions: readonly Suppression[] = [],
+  severityOverrides: Record<string, Severity> = {}): PolicyEvaluation {
   const findings: Finding[] = [];
+  const exceptions: AcceptedException[] = [];
   for (const rule of rules) {
     for (const v of rule.check(model)) {
       const t = v.target;
+      if (v.accepted !== undefined) {
+        exceptions.push({ ruleId: rule.id, anchor: rule.anchor, stack: t.stack, address: t.address, path: t.path, message: v.message, reason: v.accepted });
+        continue;
+      }
       const s = suppressions.find((x) => x.ruleId === rule.id && (x.path === undefined || t.path === x.path || t.path.startsWith(`${x.path}/`) || t.address === x.path));
       findings.push({
         ruleId: rule.id, title: rule.title, severity: severityOverrides[rule.id] ?? rule.severity, anchor: rule.anchor,
@@ -68,7 +111,7 @@ export function evaluateRules(model: PlatformModel, rules: readonly PolicyRule[]
       });
     }
   }
-  return findings;
+  return { findings, exceptions };
 }
 
 /** `[path] RULE-ID (severity, anchor): message Fix: fix` */

@@ -28,10 +28,21 @@ function statements(doc: unknown): any[] {
 }
 const list = (v: unknown): any[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-const bucketRule = (id: string, title: string, anchor: string, fix: string, ok: (m: PlatformModel, b: TfResource) => boolean, what: string, exemptLogTargets = false): PolicyRule => ({
+/** A rule over every S3 bucket; a server access log target that fails it is an accepted exception when `logTargetReason` is given. */
+const bucketRule = (id: string, title: string, anchor: string, fix: string, ok: (m: PlatformModel, b: TfResource) => boolean, what: string, logTargetReason?: string): PolicyRule => ({
   id, title, severity: 'error', anchor, fix,
-  check: (m) => of(m, 'aws_s3_bucket').filter((b) => !(exemptLogTargets && isLogTarget(m, b)) && !ok(m, b)).map((b) => fail(b, `S3 bucket ${b.address} ${what}.`)),
+  check: (m) => of(m, 'aws_s3_bucket').filter((b) => !ok(m, b)).map((b) => ({
+    ...fail(b, `S3 bucket ${b.address} ${what}.`),
+    ...(logTargetReason && isLogTarget(m, b) ? { accepted: logTargetReason } : {}),
+  })),
 });
+
+/** Why a server access log target is encrypted with SSE-S3. */
+export const LOG_TARGET_SSE_REASON = 'a server access log target bucket: S3 delivers server access logs only to buckets encrypted with SSE-S3 (AES256), not SSE-KMS.';
+/** Why a server access log target does not log its own access. */
+export const LOG_TARGET_LOGGING_REASON = 'a server access log target bucket: logging its own access would log the log deliveries themselves; CloudTrail records access to it.';
+/** Why a permissions boundary may allow "*". */
+export const BOUNDARY_REASON = 'a permissions boundary: it grants nothing, it caps what the role\'s own policies grant ("Allow *" with Deny guard rails is its normal shape).';
 
 const RDS = ['aws_db_instance', 'aws_rds_cluster'];
 /**
@@ -51,16 +62,23 @@ function tagScoped(s: any): boolean {
 }
 
 /**
- * Policies that grant: inline and managed policies, except managed policies used only as a role's
+ * Inline and managed policies, each marked when it is a managed policy used only as a role's
  * permissions boundary (a boundary caps what a role's own policies grant; it grants nothing, and
- * "Allow * with Deny guard rails" is its normal shape).
+ * "Allow * with Deny guard rails" is its normal shape): its wildcards are accepted exceptions.
  */
-function identityPolicies(m: PlatformModel): TfResource[] {
+function identityPolicies(m: PlatformModel): Array<{ policy: TfResource; boundary: boolean }> {
   const boundaries = new Set(of(m, 'aws_iam_role', 'aws_iam_user').flatMap((r) => r.references.permissions_boundary ?? []));
   const attached = new Set(of(m, 'aws_iam_role_policy_attachment', 'aws_iam_user_policy_attachment', 'aws_iam_group_policy_attachment', 'aws_iam_policy_attachment').flatMap((a) => a.references.policy_arn ?? []));
   return of(m, 'aws_iam_role_policy', 'aws_iam_policy', 'aws_iam_user_policy', 'aws_iam_group_policy')
-    .filter((p) => !(p.type === 'aws_iam_policy' && boundaries.has(p.address) && !attached.has(p.address)));
+    .map((policy) => ({ policy, boundary: policy.type === 'aws_iam_policy' && boundaries.has(policy.address) && !attached.has(policy.address) }));
 }
+
+const isRead = (a: string) => READ_PREFIXES.some((r) => (a.split(':')[1] ?? '').startsWith(r));
+/** An IAM-002 violation (or, with `reason`, an accepted exception) listing `actions` of `p` on "*". */
+const onStar = (p: TfResource, kind: string, actions: string[], reason?: string): RuleViolation[] => (actions.length === 0 ? [] : [{
+  ...fail(p, `IAM policy ${p.address} allows ${kind} ${[...new Set(actions)].join(', ')} on resource "*".`),
+  ...(reason ? { accepted: reason } : {}),
+}]);
 
 /** The AWS rules of the pack. */
 export const AWS_RULES: PolicyRule[] = [
@@ -69,7 +87,7 @@ export const AWS_RULES: PolicyRule[] = [
     (m, b) => attachedTo(m, b, 'aws_s3_bucket_server_side_encryption_configuration').some((e) => list(e.values.rule).some((r) => {
       const d = firstBlock(r.apply_server_side_encryption_by_default);
       return d && String(d.sse_algorithm).startsWith('aws:kms') && d.kms_master_key_id;
-    })), 'is not encrypted with a customer-managed KMS key (server access log targets are exempt: S3 cannot deliver logs to SSE-KMS)', true),
+    })), 'is not encrypted with a customer-managed KMS key', LOG_TARGET_SSE_REASON),
   bucketRule('MLOPS-S3-002', 'S3 bucket versioning enabled', 'checkov CKV_AWS_21',
     'use SecureBucket, or add aws_s3_bucket_versioning with status Enabled.',
     (m, b) => attachedTo(m, b, 'aws_s3_bucket_versioning').some((v) => firstBlock(v.values.versioning_configuration)?.status === 'Enabled'),
@@ -85,12 +103,15 @@ export const AWS_RULES: PolicyRule[] = [
     'has no policy denying requests without TLS (aws:SecureTransport false)'),
   bucketRule('MLOPS-S3-005', 'S3 bucket server access logging', 'checkov CKV_AWS_18',
     'use SecureBucket with accessLogs (a SecureBucket created with isAccessLogTarget: true), or add aws_s3_bucket_logging.',
-    (m, b) => attachedTo(m, b, 'aws_s3_bucket_logging').length > 0, 'has no server access logging (aws_s3_bucket_logging)', true),
+    (m, b) => attachedTo(m, b, 'aws_s3_bucket_logging').length > 0, 'has no server access logging (aws_s3_bucket_logging)', LOG_TARGET_LOGGING_REASON),
   {
     id: 'MLOPS-KMS-001', title: 'KMS key rotation enabled', severity: 'error', anchor: 'checkov CKV_AWS_7',
     fix: 'use DomainKey (KeyRing.of(this).key("<domain>")), or set enable_key_rotation = true.',
-    check: (m) => of(m, 'aws_kms_key').filter((k) => (k.values.customer_master_key_spec ?? 'SYMMETRIC_DEFAULT') === 'SYMMETRIC_DEFAULT' && k.values.enable_key_rotation !== true)
-      .map((k) => fail(k, `KMS key ${k.address} does not rotate (enable_key_rotation is not true).`)),
+    check: (m) => of(m, 'aws_kms_key').filter((k) => k.values.enable_key_rotation !== true).map((k) => ({
+      ...fail(k, `KMS key ${k.address} does not rotate (enable_key_rotation is not true).`),
+      ...((k.values.customer_master_key_spec ?? 'SYMMETRIC_DEFAULT') === 'SYMMETRIC_DEFAULT' ? {}
+        : { accepted: `a ${k.values.customer_master_key_spec} key: AWS KMS rotates only symmetric encryption keys.` }),
+    })),
   },
   {
     id: 'MLOPS-LOG-001', title: 'Log group encrypted with KMS', severity: 'error', anchor: 'checkov CKV_AWS_158',
@@ -172,18 +193,31 @@ export const AWS_RULES: PolicyRule[] = [
   {
     id: 'MLOPS-IAM-001', title: 'No wildcard actions in IAM policies', severity: 'error', anchor: 'checkov CKV_AWS_63, CKV_AWS_62',
     fix: 'grant through the constructs\' grant methods (narrowest actions), never "*" or "<service>:*".',
-    check: (m) => identityPolicies(m).flatMap((p) => {
+    check: (m) => identityPolicies(m).flatMap(({ policy: p, boundary }) => {
       const bad = statements(p.values.policy).filter((s) => s.Effect === 'Allow' && (s.NotAction !== undefined || list(s.Action).some((a) => a === '*' || /:\*$/.test(String(a)))));
-      return bad.length ? [fail(p, `IAM policy ${p.address} allows ${bad.map((s) => (s.NotAction ? 'NotAction' : list(s.Action).filter((a) => a === '*' || /:\*$/.test(String(a))).join(', '))).join('; ')}.`)] : [];
+      return bad.length ? [{
+        ...fail(p, `IAM policy ${p.address} allows ${bad.map((s) => (s.NotAction ? 'NotAction' : list(s.Action).filter((a) => a === '*' || /:\*$/.test(String(a))).join(', '))).join('; ')}.`),
+        ...(boundary ? { accepted: BOUNDARY_REASON } : {}),
+      }] : [];
     }),
   },
   {
     id: 'MLOPS-IAM-002', title: 'No write actions on wildcard resources', severity: 'error', anchor: 'checkov CKV_AWS_290, CKV_AWS_355',
     fix: 'scope write actions to the ARNs they need (grant methods do), or require a request/resource tag in a Condition; only read/describe actions, and the few writes AWS supports only on "*" (NO_RESOURCE_LEVEL_WRITES: log delivery, X-Ray), may use "*" unconditionally (with a wildcardReason).',
-    check: (m) => identityPolicies(m).flatMap((p) => {
-      const writes = statements(p.values.policy).filter((s) => s.Effect === 'Allow' && list(s.Resource).includes('*') && !tagScoped(s))
-        .flatMap((s) => list(s.Action).map(String).filter((a) => !NO_RESOURCE_LEVEL_WRITES.has(a) && !READ_PREFIXES.some((r) => (a.split(':')[1] ?? '').startsWith(r))));
-      return writes.length ? [fail(p, `IAM policy ${p.address} allows write actions ${[...new Set(writes)].join(', ')} on resource "*".`)] : [];
+    check: (m) => identityPolicies(m).flatMap(({ policy: p, boundary }) => {
+      const onAll = statements(p.values.policy).filter((s) => s.Effect === 'Allow' && list(s.Resource).includes('*'));
+      const actions = (ss: any[]) => ss.flatMap((s) => list(s.Action).map(String));
+      if (boundary) return onStar(p, 'actions', actions(onAll), BOUNDARY_REASON);
+      const open = onAll.filter((s) => !tagScoped(s));
+      return [
+        ...onStar(p, 'write actions', actions(open).filter((a) => !NO_RESOURCE_LEVEL_WRITES.has(a) && !isRead(a))),
+        ...onStar(p, 'write actions', actions(open).filter((a) => NO_RESOURCE_LEVEL_WRITES.has(a)),
+          'AWS documents these actions as supporting no resource-level permissions (NO_RESOURCE_LEVEL_WRITES): "*" is the only resource they can be granted on.'),
+        ...onStar(p, 'tag-conditioned write actions', actions(onAll.filter(tagScoped)).filter((a) => !isRead(a)),
+          'the resource has no ARN before it exists (create calls); a Condition on aws:RequestTag / aws:ResourceTag scopes the statement to resources carrying the cluster tag.'),
+        ...onStar(p, 'read actions', actions(onAll).filter(isRead),
+          'read, describe and list actions only: most support no resource-level permissions, and none can change a resource.'),
+      ];
     }),
   },
   {

@@ -20,18 +20,45 @@ export function containersOf(pod: any): any[] {
 
 const id = (o: K8sResource['object']) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 
-/** A rule over each container of each pod-running object; `bad` returns what is wrong, or undefined. */
-function containerRule(ruleId: string, title: string, anchor: string, fix: string, bad: (c: any, pod: any) => string | undefined): PolicyRule {
+/** What a container rule accepts by design: the deviation and why. */
+interface AcceptedDeviation {
+  readonly deviation: string;
+  readonly reason: string;
+}
+
+/**
+ * A rule over each container of each pod-running object; `bad` returns what is wrong, or undefined.
+ * `accepted` returns a deviation the rule accepts by design (recorded as an accepted exception, one
+ * per object and reason).
+ */
+function containerRule(ruleId: string, title: string, anchor: string, fix: string, bad: (c: any, pod: any) => string | undefined,
+  accepted?: (c: any) => AcceptedDeviation | undefined): PolicyRule {
   return {
     id: ruleId, title, severity: 'error', anchor, fix,
     check: (m: PlatformModel) => m.objects.flatMap((r): RuleViolation[] => {
       const pod = podSpec(r.object);
       if (!pod) return [];
       const problems = containersOf(pod).map((c) => [c.name, bad(c, pod)]).filter(([, p]) => p !== undefined);
-      return problems.length ? [{ target: r, message: `${id(r.object)}: ${problems.map(([n, p]) => `container ${n} ${p}`).join('; ')}.` }] : [];
+      const out: RuleViolation[] = problems.length ? [{ target: r, message: `${id(r.object)}: ${problems.map(([n, p]) => `container ${n} ${p}`).join('; ')}.` }] : [];
+      const byReason = new Map<string, string[]>();
+      for (const c of containersOf(pod)) {
+        const a = bad(c, pod) === undefined ? accepted?.(c) : undefined;
+        if (a) byReason.set(a.reason, [...(byReason.get(a.reason) ?? []), `container ${c.name} ${a.deviation}`]);
+      }
+      for (const [reason, what] of byReason) out.push({ target: r, message: `${id(r.object)}: ${what.join('; ')}.`, accepted: reason });
+      return out;
     }),
   };
 }
+
+/** A private ECR registry image (`<account>.dkr.ecr.<region>.amazonaws.com/...`). */
+const ECR_IMAGE = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\//;
+
+/** Why a tag-pinned image is accepted (checkov CKV_K8S_43 asks for a digest). */
+export const TAG_PINNED_REASONS = {
+  registry: 'pinned by version tag in a private ECR repository; the platform\'s repositories have immutable tags (MLOPS-ECR-001), so the tag names one image.',
+  external: 'pinned by version tag in an external registry (a tag its publisher could move); accepted until the image is pinned by digest (image@sha256:...), which CKV_K8S_43 asks for.',
+} as const;
 
 const PSS = 'Pod Security Standard restricted';
 
@@ -76,6 +103,11 @@ export const KUBERNETES_RULES: PolicyRule[] = [
       if (img.includes('@sha256:')) return undefined;
       const tag = img.slice(img.lastIndexOf('/') + 1).split(':')[1];
       return !tag || tag === 'latest' ? `uses unpinned image "${img}"` : undefined;
+    },
+    (c) => {
+      const img = String(c.image ?? '');
+      if (img.includes('@sha256:')) return undefined;
+      return { deviation: `uses tag-pinned image "${img}" (no digest)`, reason: ECR_IMAGE.test(img) ? TAG_PINNED_REASONS.registry : TAG_PINNED_REASONS.external };
     }),
   containerRule('MLOPS-K8S-007', 'CPU and memory requests and limits set', 'checkov CKV_K8S_10/11/12/13',
     'set resources.requests and resources.limits for cpu and memory on every container.',

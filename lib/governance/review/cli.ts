@@ -68,7 +68,7 @@ export function main(argv: string[], io: CliIo = { stdout: (t) => process.stdout
     else io.stdout(text.endsWith('\n') ? text : `${text}\n`);
     const blockers = blocking(r, failOn);
     const open = r.findings.filter((f) => !f.suppressed);
-    io.stderr(`cdktf-mlops review: ${SEVERITIES.map((s) => `${open.filter((f) => f.severity === s).length} ${s}`).join(', ')}; ${r.findings.length - open.length} suppressed${blockers.length ? `; ${blockers.length} at or above ${failOn}: failing` : ''}.\n`);
+    io.stderr(`cdktf-mlops review: ${SEVERITIES.map((s) => `${open.filter((f) => f.severity === s).length} ${s}`).join(', ')}; ${r.findings.length - open.length} suppressed; ${r.exceptions.length} accepted exceptions${blockers.length ? `; ${blockers.length} at or above ${failOn}: failing` : ''}.\n`);
     return blockers.length ? 1 : 0;
   } catch (e) {
     if (e instanceof UsageError) {

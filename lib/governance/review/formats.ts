@@ -18,7 +18,7 @@ export function toMarkdown(r: Review): string {
   const out: string[] = [
     '# Platform review', '',
     `Source: \`${r.source}\`: ${r.resourceCount} Terraform resources, ${r.objectCount} Kubernetes objects.`, '',
-    `**Findings:** ${SEVERITIES.map((s) => `${count(s)} ${s}`).join(', ')}; ${r.findings.length - open.length} suppressed.`, '',
+    `**Findings:** ${SEVERITIES.map((s) => `${count(s)} ${s}`).join(', ')}; ${r.findings.length - open.length} suppressed; ${r.exceptions.length} accepted exceptions.`, '',
   ];
   for (const s of SEVERITIES) {
     const fs_ = open.filter((f) => f.severity === s);
@@ -31,6 +31,12 @@ export function toMarkdown(r: Review): string {
   if (sup.length) {
     out.push('## Suppressed findings', '', '| Rule | Resource | Reason |', '|---|---|---|');
     for (const f of sup) out.push(`| ${f.ruleId} | \`${f.path}\` | ${md(f.suppressed!)} |`);
+    out.push('');
+  }
+  if (r.exceptions.length) {
+    out.push('## Accepted exceptions', '', 'Deviations accepted by design or known checkov deviations, each with its reason (not failures).', '',
+      '| Rule | Resource | Deviation | Reason |', '|---|---|---|---|');
+    for (const e of r.exceptions) out.push(`| ${e.ruleId} | \`${e.address}\` (\`${e.path}\`) | ${md(e.message)} | ${md(e.reason)} |`);
     out.push('');
   }
   out.push('## IAM roles', '');

@@ -1,6 +1,7 @@
 import { DEFAULT_RULES } from '../policy-pack';
 import { firstBlock, PlatformModel, SEVERITIES, Severity, TfResource } from '../policy/model';
-import { evaluateRules, Finding, PolicyRule, Suppression } from '../policy/rule';
+import { AcceptedException, evaluatePolicy, Finding, PolicyRule, Suppression } from '../policy/rule';
+import { CheckovDeviation, CHECKOV_DEVIATIONS, checkovExceptions } from '../policy/checkov-exceptions';
 import { attachedTo } from '../policy/rules-aws';
 import { containersOf, podSpec } from '../policy/rules-kubernetes';
 import { GPU_INSTANCE } from '../policy/rules-cost';
@@ -26,6 +27,8 @@ export interface Review {
   readonly objectCount: number;
   readonly rules: readonly PolicyRule[];
   readonly findings: Finding[];
+  /** Deviations accepted with a reason (by the rules' design, or known checkov deviations): listed, never failures. */
+  readonly exceptions: AcceptedException[];
   readonly roles: RoleInventory[];
   readonly publicEndpoints: Array<{ address: string; what: string }>;
   readonly encryption: Array<{ address: string; store: string; encryption: string }>;
@@ -44,6 +47,8 @@ export interface ReviewOptions {
   readonly suppressions?: Suppression[];
   /** Rules. @default DEFAULT_RULES */
   readonly rules?: readonly PolicyRule[];
+  /** Known checkov deviations, listed as accepted exceptions. @default CHECKOV_DEVIATIONS */
+  readonly checkovDeviations?: readonly CheckovDeviation[];
 }
 
 const of = (m: PlatformModel, ...types: string[]) => m.resources.filter((r) => types.includes(r.type));
@@ -57,14 +62,17 @@ const round = (n: number) => Math.round(n * 100) / 100;
 /** Reviews `model`: policy findings, IAM inventory, public endpoints, encryption, images and charts, cost. */
 export function review(model: PlatformModel, opts: ReviewOptions = {}): Review {
   const rules = opts.rules ?? DEFAULT_RULES;
-  const findings = evaluateRules(model, rules, opts.suppressions ?? [])
+  const evaluation = evaluatePolicy(model, rules, opts.suppressions ?? []);
+  const exceptions = [...evaluation.exceptions, ...checkovExceptions(model, opts.checkovDeviations ?? CHECKOV_DEVIATIONS)]
+    .sort((a, b) => a.ruleId.localeCompare(b.ruleId) || a.address.localeCompare(b.address));
+  const findings = evaluation.findings
     .sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.ruleId.localeCompare(b.ruleId) || a.address.localeCompare(b.address));
   return {
     source: model.source,
     generatedBy: 'cdktf-mlops review',
     resourceCount: model.resources.length,
     objectCount: model.objects.length,
-    rules, findings,
+    rules, findings, exceptions,
     roles: roles(model),
     publicEndpoints: publicEndpoints(model),
     encryption: encryption(model),

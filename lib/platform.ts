@@ -262,6 +262,10 @@ export class MlopsPlatform extends Construct {
     for (const t of props.teams ?? []) {
       this.teams[t.name] = new Team(this.platformStack, `team_${t.name.replace(/-/g, '_')}`, { ...t, cluster: this.cluster });
     }
+    // Before every workload, so that image references into it resolve to its repositories.
+    if (props.containerRegistry) {
+      this.containerRegistry = new ContainerRegistry(this.platformStack, 'container_registry', { ...props.containerRegistry, pullers: [this.cluster.nodeRole] });
+    }
     for (const ts of props.trainingSchedules ?? []) this.addTrainingSchedule(ts);
     if (props.ciCd) {
       const stateBucketArn = props.ciCd.stateBucketArn ?? (props.backend ? `arn:${this.platformStack.partition}:s3:::${props.backend.bucket}` : undefined);
@@ -272,6 +276,7 @@ export class MlopsPlatform extends Construct {
         stateKeyPrefix: props.backend?.keyPrefix,
         stateKmsKeyArn: props.backend?.kmsKeyId,
       });
+      this.containerRegistry?.grantPush(this.ciCd.imagePushRole);
     }
 
     this.experimentTracking = new ExperimentTracking(this.platformStack, 'experiment_tracking', {
@@ -291,13 +296,6 @@ export class MlopsPlatform extends Construct {
         trust: [{ principals: { AWS: approverPrincipalArns }, actions: ['sts:AssumeRole'] }],
       });
       this.modelRegistry = new ModelRegistry(this.platformStack, 'model_registry', { ...registry, promoter: this.ciCd.deployRole, approver: this.modelApprover });
-    }
-    if (props.containerRegistry) {
-      this.containerRegistry = new ContainerRegistry(this.platformStack, 'container_registry', {
-        ...props.containerRegistry,
-        pullers: [this.cluster.nodeRole],
-        ci: this.ciCd?.imagePushRole,
-      });
     }
     const lake = this.data.lake;
     this.audit = new AuditTrail(this.platformStack, 'audit', {

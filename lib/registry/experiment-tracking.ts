@@ -17,6 +17,8 @@ import { SecureBucket } from '../security/secure-bucket';
 import { ISecretStore } from '../security/secret-store';
 import { IWorkloadCluster, WorkloadIdentity } from '../security/workload-identity';
 
+import { ContainerImage, resolveImage } from '../core/container-image';
+
 /** Pinned official MLflow image (ghcr.io/mlflow/mlflow). See the docs about PostgreSQL and S3 drivers. */
 export const MLFLOW_IMAGE = 'ghcr.io/mlflow/mlflow:v2.22.0';
 /** PostgreSQL major version of the tracking database and its parameter group family. */
@@ -39,7 +41,7 @@ export interface ExperimentTrackingProps {
   /** Who may call the tracking server (namespaces and/or pod labels). @default nobody */
   readonly clients?: ServiceClient[];
   /** Pinned MLflow image. @default MLFLOW_IMAGE */
-  readonly image?: string;
+  readonly image?: string | ContainerImage;
   /** @default cpu 500m, memory 1Gi */
   readonly resources?: ServiceResources;
   /** Lowest replica count. @default the profile's minReplicas */
@@ -245,7 +247,7 @@ export class ExperimentTracking extends Construct {
       workloads: props.cluster.workloads,
       namespace: this.namespace,
       name,
-      image: props.image ?? MLFLOW_IMAGE,
+      image: resolveImage(this, 'image', props.image, MLFLOW_IMAGE),
       port: 5000,
       command: ['mlflow', 'server'],
       args: [

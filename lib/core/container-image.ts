@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { invalid, show } from './errors';
+import { MlopsStack } from './mlops-stack';
 
 /** The parts of an image reference `[host[:port]/]repository[:tag][@sha256:<digest>]`. */
 export interface ImageReference {
@@ -92,6 +93,15 @@ export class ContainerImage {
     return new ContainerImage(ref, 'external');
   }
 
+  /**
+   * A library's default image (pinned by tag upstream): it runs from the platform registry's
+   * `platform/<last path segment>` repository with the same tag when the registry has one (a mirror
+   * CI pushes), else from upstream as it is (an accepted exception to digest pinning).
+   */
+  public static libraryDefault(ref: string): ContainerImage {
+    return new ContainerImage(ref, 'library-default');
+  }
+
   /** Whether `x` is a ContainerImage. */
   public static isContainerImage(x: unknown): x is ContainerImage {
     return x instanceof ContainerImage;
@@ -112,6 +122,12 @@ export class ContainerImage {
   public toString(): string {
     return this.ref;
   }
+}
+
+/** Whether the profile of `scope`'s stack requires external images to be pinned by digest (true outside an MlopsStack). */
+function digestsRequired(scope: IConstruct): boolean {
+  const stack = scope.node.scopes.find((s): s is MlopsStack => s instanceof MlopsStack);
+  return stack?.profile.imageDigestsRequired ?? true;
 }
 
 /** The registries of each app, by the app's root construct. */
@@ -137,23 +153,22 @@ export function imageRegistriesOf(scope: IConstruct): IImageRegistry[] {
  * - a string pointing into a platform registry (its host and repository prefix) must name one of
  *   its repositories, and is then a registry image (a tag is enough: tags are immutable);
  * - any other string is external and must be pinned by digest (`repo@sha256:<64 hex>`);
- * - no value: `libraryDefault` (a library's pinned image), taken from the platform registry's
- *   `platform/<last path segment>` repository with the same tag when the registry has one (a mirror
- *   CI pushes), else from upstream as it is.
+ * - a {@link ContainerImage.libraryDefault} runs from the registry's mirror when it has one.
+ * In a profile with `imageDigestsRequired: false` (dev), an external image pinned by a version tag is accepted.
  * Mutable tags (`latest`) and references without tag or digest are refused everywhere.
  */
-export function resolveImage(scope: IConstruct, prop: string, value: string | ContainerImage | undefined, libraryDefault?: string): ContainerImage {
-  if (value === undefined) {
-    if (libraryDefault === undefined) invalid(scope, `${prop} is missing.`, 'pass an image, e.g. registry.image("<name>", { tag: "1.0.0" }).');
-    const upstream = parseImageReference(libraryDefault);
-    if (typeof upstream === 'string') throw new Error(`library default image ${libraryDefault} ${upstream}`);
+export function resolveImage(scope: IConstruct, prop: string, value: string | ContainerImage | undefined): ContainerImage {
+  if (value === undefined) invalid(scope, `${prop} is missing.`, 'pass an image, e.g. registry.image("<name>", { tag: "1.0.0" }).');
+  if (ContainerImage.isContainerImage(value) && value.source === 'registry') return value;
+  if (ContainerImage.isContainerImage(value) && value.source === 'library-default') {
+    const upstream = parseImageReference(value.ref);
+    if (typeof upstream === 'string') throw new Error(`library default image ${value.ref} ${upstream}`);
     for (const r of imageRegistriesOf(scope)) {
       const mirrored = r.mirrorOf(upstream);
       if (mirrored) return mirrored;
     }
-    return new ContainerImage(libraryDefault, 'library-default');
+    return value;
   }
-  if (ContainerImage.isContainerImage(value) && value.source === 'registry') return value;
   const ref = ContainerImage.isContainerImage(value) ? value.ref : value;
   const parsed = parseImageReference(ref);
   if (typeof parsed === 'string') {
@@ -177,7 +192,7 @@ export function resolveImage(scope: IConstruct, prop: string, value: string | Co
     }
     return new ContainerImage(ref, 'registry', repo);
   }
-  if (!parsed.digest) {
+  if (!parsed.digest && digestsRequired(scope)) {
     invalid(scope, `${prop} ${show(ref)} does not come from the platform's container registry and is not pinned by digest, so the image that runs can change under the same tag.`,
       `pin it by digest ("${formatImageReference({ ...parsed, tag: undefined })}@sha256:<digest>"), or push it to a ContainerRegistry repository and use registry.image(...).`);
   }

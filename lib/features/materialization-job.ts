@@ -53,7 +53,7 @@ export class MaterializationJob extends Construct {
     const stack = MlopsStack.of(this);
     this.jobName = checkName(this, 'k8s-name', `${store.name}-materialize`);
     const schedule = checkKubernetesCron(this, 'materialization.schedule', props.schedule ?? '0 * * * *');
-    const image = resolveImage(this, 'image', props.image, FEAST_IMAGE).ref;
+    const image = resolveImage(this, 'image', props.image ?? ContainerImage.libraryDefault(FEAST_IMAGE)).ref;
     this.identity = new WorkloadIdentity(this, 'identity', {
       cluster,
       namespace: store.namespace,

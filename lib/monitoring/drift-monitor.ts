@@ -121,8 +121,8 @@ export class DriftMonitor extends Construct {
     const recentDays = props.recentDays ?? 1;
     const namespace = props.metricNamespace ?? 'CdktfMlops/Drift';
     const images = {
-      job: resolveImage(this, 'images.job', props.images?.job, DRIFT_IMAGES.job).ref,
-      sync: resolveImage(this, 'images.sync', props.images?.sync, DRIFT_IMAGES.sync).ref,
+      job: resolveImage(this, 'images.job', props.images?.job ?? ContainerImage.libraryDefault(DRIFT_IMAGES.job)).ref,
+      sync: resolveImage(this, 'images.sync', props.images?.sync ?? ContainerImage.libraryDefault(DRIFT_IMAGES.sync)).ref,
     };
 
     this.identity = new WorkloadIdentity(this, 'identity', {

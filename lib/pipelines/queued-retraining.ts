@@ -202,7 +202,7 @@ export class QueuedRetraining extends GpuJob {
     ];
     const cli = (name: string, script: string): k8s.Container => ({
       name,
-      image: resolveImage(this, 'the AWS CLI image', undefined, AWS_CLI_IMAGE).ref,
+      image: resolveImage(this, 'the AWS CLI image', ContainerImage.libraryDefault(AWS_CLI_IMAGE)).ref,
       command: ['/bin/sh', '-c', script],
       env: runEnv,
       resources: containerResources('100m', '256Mi'),

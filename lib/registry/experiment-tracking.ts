@@ -17,7 +17,7 @@ import { SecureBucket } from '../security/secure-bucket';
 import { ISecretStore } from '../security/secret-store';
 import { IWorkloadCluster, WorkloadIdentity } from '../security/workload-identity';
 
-import { ContainerImage, resolveImage } from '../core/container-image';
+import { ContainerImage } from '../core/container-image';
 
 /** Pinned official MLflow image (ghcr.io/mlflow/mlflow). See the docs about PostgreSQL and S3 drivers. */
 export const MLFLOW_IMAGE = 'ghcr.io/mlflow/mlflow:v2.22.0';
@@ -247,7 +247,7 @@ export class ExperimentTracking extends Construct {
       workloads: props.cluster.workloads,
       namespace: this.namespace,
       name,
-      image: resolveImage(this, 'image', props.image, MLFLOW_IMAGE),
+      image: props.image ?? ContainerImage.libraryDefault(MLFLOW_IMAGE),
       port: 5000,
       command: ['mlflow', 'server'],
       args: [

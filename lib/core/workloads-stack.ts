@@ -11,6 +11,7 @@ import { resolveData } from './resolve-data';
 import { needsTemplateEscaping } from './terraform-literals';
 import { deepMerge } from 'cdktf/lib/util';
 import { groupBy } from './collections';
+import { gitopsObjects } from './gitops-yaml';
 import { invalid } from './errors';
 import { configureStateBackend, StateBackendProps } from './state-backend';
 
@@ -215,10 +216,13 @@ export class WorkloadsStack extends SynthOnceStack {
     this.manifests.push(...manifests);
   }
 
-  private writeYaml(objects: SynthesizedObject[]): void {
-    const byNamespace = groupBy(objects, (o) => (o.kind === 'Namespace' ? o.metadata.name : o.metadata.namespace ?? 'cluster'));
+  private writeYaml(applied: SynthesizedObject[]): void {
+    const fileOf = (o: SynthesizedObject) => `${o.kind === 'Namespace' ? o.metadata.name : o.metadata.namespace ?? 'cluster'}.k8s.yaml`;
     const dir = this.cdk8sApp.outdir;
     fs.mkdirSync(dir, { recursive: true });
+    // Values of other stacks resolved where known at synth, placeholders (listed in platform-values.yaml) where not.
+    const objects = gitopsObjects(this, applied, fileOf, dir);
+    const byNamespace = groupBy(objects, (o) => (o.kind === 'Namespace' ? o.metadata.name : o.metadata.namespace ?? 'cluster'));
     for (const [file, docs] of byNamespace) {
       // Namespace objects first, so `kubectl apply -f` works on each file.
       docs.sort((a, b) => Number(b.kind === 'Namespace') - Number(a.kind === 'Namespace'));

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { TerraformStack } from 'cdktf';
-import { dump } from 'js-yaml';
+import { dump, load, loadAll } from 'js-yaml';
 import type { SynthesizedObject } from './workloads-stack';
 
 /** File, next to the YAML, that lists every value the GitOps YAML took from another stack. */
@@ -117,8 +117,43 @@ function writeValuesFile(dir: string, values: PlatformValue[]): void {
     '# resolved: known at synth; the YAML holds the value.',
     '# deployTime: known once the stack is applied; the YAML holds the placeholder. Before a GitOps tool applies',
     '# the YAML, replace each placeholder with `terraform -chdir=cdktf.out/stacks/<stack> output -raw <output>`',
-    '# (see docs/gitops.md: `node scripts/fill-platform-values.mjs` does it).',
+    '# (`node scripts/fill-platform-values.js <this dir> <out dir>` does it; see docs/gitops.md).',
     '',
   ].join('\n');
   fs.writeFileSync(path.join(dir, PLATFORM_VALUES_FILE), header + dump({ deployTime, resolved }, { noRefs: true, lineWidth: -1 }));
+}
+
+/** `terraform output -json` of one stack: each output's value. */
+export type StackOutputs = Record<string, { readonly value: unknown }>;
+
+/**
+ * Writes the YAML of `manifestDir` to `outDir` with every deploy-time placeholder of its
+ * {@link PLATFORM_VALUES_FILE} replaced by the stack output it names (`outputsOf(stack)`, e.g. from
+ * `terraform -chdir=cdktf.out/stacks/<stack> output -json`). Fails when an output is missing or
+ * a placeholder would remain. Returns the files written.
+ */
+export function fillPlatformValues(manifestDir: string, outDir: string, outputsOf: (stack: string) => StackOutputs): string[] {
+  const list = load(fs.readFileSync(path.join(manifestDir, PLATFORM_VALUES_FILE), 'utf8')) as { deployTime?: PlatformValue[] } | undefined;
+  const fills = new Map<string, string>();
+  for (const v of list?.deployTime ?? []) {
+    const out = outputsOf(v.stack)[v.output];
+    if (out === undefined || out.value === null || typeof out.value === 'object') {
+      throw new Error(`stack ${v.stack} has no string output ${v.output} (for ${v.placeholder}): apply the stack first, or pass its outputs.`);
+    }
+    fills.set(v.placeholder!, String(out.value));
+  }
+  const placeholder = /\(\([A-Za-z0-9_.-]+:[A-Za-z0-9_-]+\)\)/g;
+  fs.mkdirSync(outDir, { recursive: true });
+  const written: string[] = [];
+  for (const file of fs.readdirSync(manifestDir).filter((f) => f.endsWith('.k8s.yaml')).sort()) {
+    const docs = loadAll(fs.readFileSync(path.join(manifestDir, file), 'utf8')) as SynthesizedObject[];
+    const filled = docs.map((d) => mapStrings(d, (s) => s.replace(placeholder, (p) => {
+      const v = fills.get(p);
+      if (v === undefined) throw new Error(`${file}: ${p} is not listed in ${PLATFORM_VALUES_FILE}.`);
+      return v;
+    })));
+    fs.writeFileSync(path.join(outDir, file), filled.map((d) => dump(d, { noRefs: true, lineWidth: -1 })).join('---\n'));
+    written.push(file);
+  }
+  return written;
 }

@@ -4,8 +4,14 @@ import { TerraformStack } from 'cdktf';
 import { dump, load, loadAll } from 'js-yaml';
 import type { SynthesizedObject } from './workloads-stack';
 
-/** File, next to the YAML, that lists every value the GitOps YAML took from another stack. */
-export const PLATFORM_VALUES_FILE = 'platform-values.yaml';
+/**
+ * The file that lists every value the GitOps YAML of `manifestDir` took from another stack:
+ * `<manifestDir>.platform-values.yaml`, next to the directory, so that `kubectl apply -f <manifestDir>`
+ * (or a GitOps tool reading the directory) sees Kubernetes objects only.
+ */
+export function platformValuesFile(manifestDir: string): string {
+  return path.join(path.dirname(manifestDir), `${path.basename(manifestDir)}.platform-values.yaml`);
+}
 
 /** A value of another stack that the YAML holds. */
 export interface PlatformValue {
@@ -37,7 +43,7 @@ const RESOURCE_ATTRIBUTE = /^\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}$
  *   a bucket's `bucket`, a database's `name`), so it is known at synth;
  * - else the placeholder `((<stack>:<output>))` (deploy-time: an endpoint, a generated ARN, a URL
  *   holding the account id), filled from `terraform output -raw <output>` of that stack.
- * Every replaced value is listed in {@link PLATFORM_VALUES_FILE}, written to `dir`.
+ * Every replaced value is listed in {@link platformValuesFile}(`dir`).
  */
 export function gitopsObjects(stack: TerraformStack, objects: SynthesizedObject[], fileOf: (o: SynthesizedObject) => string, dir: string): SynthesizedObject[] {
   const sources = remoteStateSources(stack);
@@ -117,10 +123,10 @@ function writeValuesFile(dir: string, values: PlatformValue[]): void {
     '# resolved: known at synth; the YAML holds the value.',
     '# deployTime: known once the stack is applied; the YAML holds the placeholder. Before a GitOps tool applies',
     '# the YAML, replace each placeholder with `terraform -chdir=cdktf.out/stacks/<stack> output -raw <output>`',
-    '# (`node scripts/fill-platform-values.js <this dir> <out dir>` does it; see docs/gitops.md).',
+    '# (`node scripts/fill-platform-values.js <manifests dir> <out dir>` does it; see docs/gitops.md).',
     '',
   ].join('\n');
-  fs.writeFileSync(path.join(dir, PLATFORM_VALUES_FILE), header + dump({ deployTime, resolved }, { noRefs: true, lineWidth: -1 }));
+  fs.writeFileSync(platformValuesFile(dir), header + dump({ deployTime, resolved }, { noRefs: true, lineWidth: -1 }));
 }
 
 /** `terraform output -json` of one stack: each output's value. */
@@ -128,12 +134,12 @@ export type StackOutputs = Record<string, { readonly value: unknown }>;
 
 /**
  * Writes the YAML of `manifestDir` to `outDir` with every deploy-time placeholder of its
- * {@link PLATFORM_VALUES_FILE} replaced by the stack output it names (`outputsOf(stack)`, e.g. from
+ * {@link platformValuesFile} replaced by the stack output it names (`outputsOf(stack)`, e.g. from
  * `terraform -chdir=cdktf.out/stacks/<stack> output -json`). Fails when an output is missing or
  * a placeholder would remain. Returns the files written.
  */
 export function fillPlatformValues(manifestDir: string, outDir: string, outputsOf: (stack: string) => StackOutputs): string[] {
-  const list = load(fs.readFileSync(path.join(manifestDir, PLATFORM_VALUES_FILE), 'utf8')) as { deployTime?: PlatformValue[] } | undefined;
+  const list = load(fs.readFileSync(platformValuesFile(manifestDir), 'utf8')) as { deployTime?: PlatformValue[] } | undefined;
   const fills = new Map<string, string>();
   for (const v of list?.deployTime ?? []) {
     const out = outputsOf(v.stack)[v.output];
@@ -149,7 +155,7 @@ export function fillPlatformValues(manifestDir: string, outDir: string, outputsO
     const docs = loadAll(fs.readFileSync(path.join(manifestDir, file), 'utf8')) as SynthesizedObject[];
     const filled = docs.map((d) => mapStrings(d, (s) => s.replace(placeholder, (p) => {
       const v = fills.get(p);
-      if (v === undefined) throw new Error(`${file}: ${p} is not listed in ${PLATFORM_VALUES_FILE}.`);
+      if (v === undefined) throw new Error(`${file}: ${p} is not listed in ${path.basename(platformValuesFile(manifestDir))}.`);
       return v;
     })));
     fs.writeFileSync(path.join(outDir, file), filled.map((d) => dump(d, { noRefs: true, lineWidth: -1 })).join('---\n'));

@@ -220,7 +220,7 @@ export class WorkloadsStack extends SynthOnceStack {
     const fileOf = (o: SynthesizedObject) => `${o.kind === 'Namespace' ? o.metadata.name : o.metadata.namespace ?? 'cluster'}.k8s.yaml`;
     const dir = this.cdk8sApp.outdir;
     fs.mkdirSync(dir, { recursive: true });
-    // Values of other stacks resolved where known at synth, placeholders (listed in platform-values.yaml) where not.
+    // Values of other stacks resolved where known at synth, placeholders (listed in <dir>.platform-values.yaml) where not.
     const objects = gitopsObjects(this, applied, fileOf, dir);
     const byNamespace = groupBy(objects, (o) => (o.kind === 'Namespace' ? o.metadata.name : o.metadata.namespace ?? 'cluster'));
     for (const [file, docs] of byNamespace) {

@@ -109,7 +109,9 @@ describe('the reference platform: the YAML written for GitOps can be applied', (
   beforeAll(() => {
     s = synthesize((app) => createReferencePlatform(app));
     dir = path.join(s.outdir, 'manifests', 'mlops-prod-workloads');
-    values = load(fs.readFileSync(path.join(dir, 'platform-values.yaml'), 'utf8')) as any;
+    values = load(fs.readFileSync(`${dir}.platform-values.yaml`, 'utf8')) as any;
+    // kubectl apply -f <dir> (and a GitOps tool reading the directory) sees Kubernetes objects only.
+    expect(fs.readdirSync(dir).filter((f) => !f.endsWith('.k8s.yaml'))).toEqual([]);
     docs = fs.readdirSync(dir).filter((f) => f.endsWith('.k8s.yaml')).flatMap((file) => {
       return (loadAll(fs.readFileSync(path.join(dir, file), 'utf8')) as any[]).map((doc) => ({ file, doc, text: JSON.stringify(doc) }));
     });

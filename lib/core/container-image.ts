@@ -28,6 +28,11 @@ export interface IImageRegistry extends IConstruct {
   owns(ref: ImageReference): boolean;
   /** The repository named `repositoryName`, if this registry created it. */
   repositoryInfo(repositoryName: string): ImageRepositoryInfo | undefined;
+  /**
+   * The repository whose URL (as this registry hands it out, a deploy-time token without `accountId`)
+   * `ref` starts with, and what follows it (`:<tag>` or `@<digest>`).
+   */
+  repositoryOfUrl(ref: string): { readonly repository: ImageRepositoryInfo; readonly rest: string } | undefined;
   /** Names of every repository of the registry, for error messages. */
   readonly repositoryNames: string[];
   /**
@@ -45,7 +50,7 @@ const DIGEST = /^sha256:[a-f0-9]{64}$/;
 /** Parses an image reference; returns why it is not one as a string. */
 export function parseImageReference(ref: string): ImageReference | string {
   if (typeof ref !== 'string' || ref.length === 0) return 'is not an image reference';
-  if (ref.includes('${')) return 'holds a Terraform expression (an image must be known at synth)';
+  if (ref.includes('${')) return 'holds a Terraform expression that is not a repository URL of the platform\'s container registry';
   let rest = ref;
   let digest: string | undefined;
   const at = rest.indexOf('@');
@@ -170,6 +175,17 @@ export function resolveImage(scope: IConstruct, prop: string, value: string | Co
     return value;
   }
   const ref = ContainerImage.isContainerImage(value) ? value.ref : value;
+  if (typeof ref === 'string' && ref.includes('${')) {
+    // A deploy-time repository URL of a platform registry (modelImageUrl() without accountId), plus a tag or digest.
+    for (const r of imageRegistriesOf(scope)) {
+      const found = r.repositoryOfUrl(ref);
+      const version = found && parseImageReference(`x${found.rest}`);
+      if (!found || typeof version === 'string') continue;
+      if (!version!.tag && !version!.digest) break;
+      if (version!.tag === 'latest' && !version!.digest) break;
+      return new ContainerImage(ref, 'registry', found.repository);
+    }
+  }
   const parsed = parseImageReference(ref);
   if (typeof parsed === 'string') {
     invalid(scope, `${prop} ${show(ref)} ${parsed}.`, 'use an image such as "repo/name@sha256:<digest>", or registry.image("<name>", { tag: "1.2.3" }).');

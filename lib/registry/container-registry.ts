@@ -73,6 +73,7 @@ export class ContainerRegistry extends Construct implements IImageRegistry {
   private readonly hostPattern: RegExp;
   private readonly prefix: string;
   private readonly names = new Map<EcrRepository, string>();
+  private readonly urls = new Map<EcrRepository, string>();
 
   constructor(scope: Construct, id: string, props: ContainerRegistryProps) {
     super(scope, id);
@@ -145,6 +146,17 @@ export class ContainerRegistry extends Construct implements IImageRegistry {
     return this.repositoryNames.includes(repositoryName) ? { repositoryName, immutableTags: true } : undefined;
   }
 
+  /** The repository whose URL (as {@link modelImageUrl} gives it) `ref` starts with, and the rest of `ref`. */
+  public repositoryOfUrl(ref: string): { repository: ImageRepositoryInfo; rest: string } | undefined {
+    for (const repo of this.repositories) {
+      const url = this.repositoryUrl(repo);
+      if (ref.startsWith(url) && /^[:@]/.test(ref.slice(url.length))) {
+        return { repository: { repositoryName: this.names.get(repo)!, immutableTags: true }, rest: ref.slice(url.length) };
+      }
+    }
+    return undefined;
+  }
+
   /** Full names of every repository. */
   public get repositoryNames(): string[] {
     return this.repositories.map((r) => this.names.get(r)!);
@@ -160,7 +172,9 @@ export class ContainerRegistry extends Construct implements IImageRegistry {
 
   /** The repository URL: literal when `accountId` is known, else the repository's (deploy-time) URL. */
   private repositoryUrl(repo: EcrRepository): string {
-    return this.host ? `${this.host}/${this.names.get(repo)}` : repo.repositoryUrl;
+    if (this.host) return `${this.host}/${this.names.get(repo)}`;
+    if (!this.urls.has(repo)) this.urls.set(repo, repo.repositoryUrl);
+    return this.urls.get(repo)!;
   }
 
   /** Every repository of the registry. */

@@ -37,6 +37,7 @@ describe('images from the platform registry, or pinned by digest', () => {
       const registry = new ContainerRegistry(unknownAccount, 'images', { models: ['ranker'] });
       const w = new WorkloadsStack(app, 'other-workloads', { cluster: CONNECTION });
       new ServiceWorkload(unknownAccount, 'ranker', { workloads: w, namespace: 'serving', name: 'ranker', image: registry.image('ranker', { tag: '3.1.0' }), port: 8080 });
+      new ServiceWorkload(unknownAccount, 'ranker_url', { workloads: w, namespace: 'serving', name: 'ranker-url', image: `${registry.modelImageUrl('ranker')}:3.1.1`, port: 8080 });
     });
   });
 
@@ -64,6 +65,8 @@ describe('images from the platform registry, or pinned by digest', () => {
   test('without accountId the image is the repository URL, a deploy-time value of the platform stack', () => {
     const ranker = object(s, 'Deployment', 'ranker', 'serving').spec.template.spec.containers[0].image;
     expect(ranker).toMatch(/^\$\{data\.terraform_remote_state\.[^}]+\.outputs\.cross_stack_output_aws_ecr_repository_images_model_ranker_repository_url\}:3\.1\.0$/);
+    const byUrl = object(s, 'Deployment', 'ranker-url', 'serving').spec.template.spec.containers[0].image;
+    expect(byUrl).toMatch(/^\$\{data\.terraform_remote_state\.[^}]+\.outputs\.cross_stack_output_aws_ecr_repository_images_model_ranker_repository_url\}:3\.1\.1$/);
   });
 });
 
@@ -94,6 +97,7 @@ describe('image references: invalid input', () => {
   });
 
   test('references that are not image references', () => {
+    expect(build('${aws_ecr_repository.x.repository_url}:1.0')).toThrow(/^\[platform\/svc\] image "\$\{aws_ecr_repository\.x\.repository_url\}:1\.0" holds a Terraform expression that is not a repository URL of the platform's container registry\. Fix:/);
     expect(build('acme/tool@sha256:abc')).toThrow(/^\[platform\/svc\] image "acme\/tool@sha256:abc" has the digest "sha256:abc", which is not sha256:<64 lower-case hex digits>\. Fix:/);
     expect(build('Acme/Tool:1.0')).toThrow(/^\[platform\/svc\] image "Acme\/Tool:1\.0" has the repository "Acme\/Tool", which is not lower-case letters, digits and \._- separated by \/\. Fix:/);
   });

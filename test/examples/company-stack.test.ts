@@ -3,13 +3,13 @@ import { AcmePlatform } from '../../examples/company-stack/acme-platform';
 import { ACME_OTEL_IMAGE } from '../../examples/company-stack/acme-model-service';
 import { allObjects, danglingReferences, object, resource, schemaViolations, synthesize, Synthesized } from '../support/synth';
 
-const CHURN = { name: 'churn', modelVersion: '3', image: '111122223333.dkr.ecr.eu-central-1.amazonaws.com/acme/churn@sha256:3f1d5a8c0b7e92d4a6c1e8f0b3d7a5c9e2f4b6d8a0c2e4f6a8b0d2f4a6c8e0b2', team: 'growth', costCenter: 'cc-4711' };
+const CHURN = { name: 'churn', modelVersion: '3', image: '111122223333.dkr.ecr.eu-central-1.amazonaws.com/acme-ml-prod/models/churn:3.0.2', team: 'growth', costCenter: 'cc-4711' };
 
 describe('company stack: AcmePlatform and AcmeModelService', () => {
   let s: Synthesized;
   beforeAll(() => {
     s = synthesize((app) => {
-      const platform = new AcmePlatform(app, 'acme-ml-prod', { environment: 'prod', costCenter: 'cc-4711' });
+      const platform = new AcmePlatform(app, 'acme-ml-prod', { environment: 'prod', costCenter: 'cc-4711', containerRegistry: { accountId: '111122223333', models: ['churn'] } });
       platform.addModel(CHURN);
     });
   });

@@ -222,11 +222,10 @@ export class WorkloadsStack extends SynthOnceStack {
     fs.mkdirSync(dir, { recursive: true });
     // Values of other stacks resolved where known at synth, placeholders (listed in <dir>.platform-values.yaml) where not.
     const objects = gitopsObjects(this, applied, fileOf, dir);
-    const byNamespace = groupBy(objects, (o) => (o.kind === 'Namespace' ? o.metadata.name : o.metadata.namespace ?? 'cluster'));
-    for (const [file, docs] of byNamespace) {
+    for (const [file, docs] of groupBy(objects, fileOf)) {
       // Namespace objects first, so `kubectl apply -f` works on each file.
       docs.sort((a, b) => Number(b.kind === 'Namespace') - Number(a.kind === 'Namespace'));
-      fs.writeFileSync(path.join(dir, `${file}.k8s.yaml`), docs.map(toYaml).join('---\n'));
+      fs.writeFileSync(path.join(dir, file), docs.map(toYaml).join('---\n'));
     }
   }
 }

@@ -50,6 +50,8 @@ export * from './core/schedule';
 export * from './pipelines/retraining-pipeline';
 export * from './pipelines/ci-cd-access';
 export * from './core/service-workload';
+export * from './core/container-image';
+export * from './core/gitops-yaml';
 export * from './core/cron';
 export * from './registry/experiment-tracking';
 export * from './registry/model-registry';

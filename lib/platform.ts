@@ -290,6 +290,10 @@ export class MlopsPlatform extends Construct {
     for (const t of props.teams ?? []) {
       this.teams[t.name] = new Team(this.platformStack, `team_${t.name.replace(/-/g, '_')}`, { ...t, cluster: this.cluster });
     }
+    // Before every workload, so that image references into it resolve to its repositories.
+    if (props.containerRegistry) {
+      this.containerRegistry = new ContainerRegistry(this.platformStack, 'container_registry', { ...props.containerRegistry, pullers: [this.cluster.nodeRole] });
+    }
     for (const ts of props.trainingSchedules ?? []) this.addTrainingSchedule(ts);
     if (props.ciCd) {
       const stateBucketArn = props.ciCd.stateBucketArn ?? (props.backend ? `arn:${this.platformStack.partition}:s3:::${props.backend.bucket}` : undefined);
@@ -300,6 +304,7 @@ export class MlopsPlatform extends Construct {
         stateKeyPrefix: props.backend?.keyPrefix,
         stateKmsKeyArn: props.backend?.kmsKeyId,
       });
+      this.containerRegistry?.grantPush(this.ciCd.imagePushRole);
     }
 
     this.experimentTracking = new ExperimentTracking(this.platformStack, 'experiment_tracking', {
@@ -320,13 +325,6 @@ export class MlopsPlatform extends Construct {
       });
       assignLifecyclePhase(this.modelApprover, 'approval');
       this.modelRegistry = new ModelRegistry(this.platformStack, 'model_registry', { ...registry, promoter: this.ciCd.deployRole, approver: this.modelApprover });
-    }
-    if (props.containerRegistry) {
-      this.containerRegistry = new ContainerRegistry(this.platformStack, 'container_registry', {
-        ...props.containerRegistry,
-        pullers: [this.cluster.nodeRole],
-        ci: this.ciCd?.imagePushRole,
-      });
     }
     const lake = this.data.lake;
     this.audit = new AuditTrail(this.platformStack, 'audit', {

@@ -24,7 +24,7 @@ export function build(app: App): string {
       models: Array.from({ length: 100 }, (_, i) => ({
         name: `model-${i}`,
         modelVersion: '1',
-        image: `111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/model-${i}:1.0.${i}`,
+        image: `111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/model-${i}@sha256:${i.toString(16).padStart(64, '0')}`,
         features: [{ name: `view_${i % 20}`, version: 1 + ((i % 20) % 2) }],
         ...(i % 10 === 0 ? { gpu: { count: 1, pool: `gpu-${(i / 10) % 10}` } } : {}),
       })),

@@ -38,7 +38,7 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
       name: 'fraud-nightly',
       team: 'fraud',
       pool: 'training',
-      image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud-train:1.4.0',
+      image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme-mlops-prod/models/fraud-train:1.4.0',
       command: ['python', '-m', 'fraud.train'],
       gpus: 1,
       schedule: '0 2 * * *',
@@ -48,7 +48,7 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
         {
           name: 'fraud',
           modelVersion: '4',
-          image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud:1.4.0',
+          image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme-mlops-prod/models/fraud:1.4.0',
           features: [{ name: 'customer_profile', version: 2 }],
           autoscaling: { maxReplicas: 12, targetRequestsPerSecond: 40 },
           clients: [{ namespace: 'fraud' }],
@@ -70,7 +70,7 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
         {
           name: 'fraud-explainer',
           modelVersion: '2',
-          image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud-explainer:0.9.1',
+          image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme-mlops-prod/models/fraud-explainer:0.9.1',
           gpu: { count: 1, pool: 'inference' },
           // Fits every instance type of pool inference (an xlarge has about 3 CPU / 12.5Gi free for pods).
           resources: { cpu: '3', memory: '12Gi' },
@@ -80,7 +80,7 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
       batchJobs: [{
         name: 'fraud-nightly-scores',
         model: 'fraud',
-        image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud-batch:1.4.0',
+        image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme-mlops-prod/models/fraud-batch:1.4.0',
         schedule: '30 3 * * *',
         features: [{ name: 'customer_profile', version: 2 }],
       }],
@@ -116,11 +116,11 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
       name: 'fraud-retrain',
       team: 'fraud',
       pool: 'training',
-      image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud-train:1.4.0',
+      image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme-mlops-prod/models/fraud-train:1.4.0',
       command: ['python', '-m', 'fraud.train'],
       gpus: 1,
       servedModel: 'fraud',
-      inferenceImage: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud:1.4.0',
+      inferenceImage: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme-mlops-prod/models/fraud:1.4.0',
       schedule: 'cron(0 3 ? * MON *)',
       driftMonitor: 'fraud',
     }],
@@ -128,7 +128,13 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
     // MLflow from the platform's own ECR repository, built from images/mlflow (official image + PostgreSQL and S3 drivers, RDS CA bundle, IAM auth hook).
     experimentTracking: { image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme-mlops-prod/platform/mlflow:2.22.0-2' },
     modelRegistry: { models: ['fraud'], approverPrincipalArns: ['arn:aws:iam::111122223333:role/acme-release-managers'] },
-    containerRegistry: { models: ['fraud'], platformImages: ['mlflow', 'fraud-train'] },
+    // Every image the platform runs comes from these repositories (CI pushes, nodes pull): the models'
+    // images, and mirrors of the library's default images (Feast feature server, AWS CLI, Node.js).
+    containerRegistry: {
+      accountId: '111122223333',
+      models: ['fraud', 'fraud-explainer', 'fraud-train', 'fraud-batch'],
+      platformImages: ['mlflow', 'feature-server', 'aws-cli', 'node'],
+    },
     features: {
       server: { clients: [{ namespace: 'mlops-system' }, { namespace: 'fraud' }] },
       featureViews: [

@@ -6,6 +6,7 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 import { SecureBucket } from '../security/secure-bucket';
 import { IGpuPool, poolsFor } from './gpu';
 import type { Team } from './team';
+import { ContainerImage, resolveImage } from '../core/container-image';
 
 /** Where a training workload writes checkpoints. */
 export interface CheckpointLocation {
@@ -21,8 +22,11 @@ export interface GpuJobProps {
   readonly team: Team;
   /** Job name (DNS-1123 label). */
   readonly name: string;
-  /** Container image, pinned by digest or tag. */
-  readonly image: string;
+  /**
+   * Container image: from the platform's ContainerRegistry (tag or digest), or else pinned by digest.
+   * A string is read as {@link resolveImage} describes.
+   */
+  readonly image: string | ContainerImage;
   /** Where checkpoints go; the team's identity gets write (and read, to resume) on exactly that prefix. */
   readonly checkpoints: CheckpointLocation;
   /**
@@ -101,6 +105,8 @@ export abstract class GpuJob extends Construct {
   public readonly pool?: IGpuPool;
   /** `s3://bucket/prefix/<name>/`. */
   public readonly checkpointUri: string;
+  /** The image the job runs. */
+  public readonly image: ContainerImage;
   protected readonly props: GpuJobProps;
 
   constructor(scope: Construct, id: string, props: GpuJobProps) {
@@ -108,6 +114,7 @@ export abstract class GpuJob extends Construct {
     this.props = props;
     this.name = checkName(this, 'k8s-name', props.name);
     this.namespace = props.team.name;
+    this.image = resolveImage(this, 'image', props.image);
     this.gpus = props.gpus ?? 1;
     if (!Number.isInteger(this.gpus) || this.gpus < 0) invalid(this, `gpus ${show(this.gpus)} is not a whole number >= 0.`, 'use e.g. 1.');
     if (this.gpus > props.team.quota.gpus) {
@@ -181,7 +188,7 @@ export abstract class GpuJob extends Construct {
         tolerations: tolerations.length > 0 ? tolerations : undefined,
         containers: [{
           name: 'train',
-          image: p.image,
+          image: this.image.ref,
           command: p.command,
           args: p.args,
           env: Object.entries(env).map(([name, value]) => ({ name, value })),

@@ -38,6 +38,12 @@ export interface EnvironmentProfile {
   readonly systemNodeInstanceTypes: string[];
   /** Size of the system node group. */
   readonly systemNodeCount: { min: number; desired: number; max: number };
+  /**
+   * Images from outside the platform's ContainerRegistry must be pinned by digest (a tag can be
+   * moved to another image); when false, a version tag is accepted.
+   * @default true (false in dev)
+   */
+  readonly imageDigestsRequired?: boolean;
 }
 
 const dev: EnvironmentProfile = {
@@ -57,6 +63,7 @@ const dev: EnvironmentProfile = {
   minReplicas: 1,
   systemNodeInstanceTypes: ['m6i.large', 'm7i.large'],
   systemNodeCount: { min: 2, desired: 2, max: 4 },
+  imageDigestsRequired: false,
 };
 
 const staging: EnvironmentProfile = {
@@ -74,6 +81,7 @@ const staging: EnvironmentProfile = {
   streamRetentionHours: 72,
   minReplicas: 2,
   systemNodeCount: { min: 2, desired: 3, max: 6 },
+  imageDigestsRequired: true,
 };
 
 const prod: EnvironmentProfile = {

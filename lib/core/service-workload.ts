@@ -6,6 +6,7 @@ import { invalid, show } from './errors';
 import { checkName } from './naming';
 import { parseCidr } from './cidr';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
+import { ContainerImage, resolveImage } from './container-image';
 
 /** A client admitted to a service: pods in a namespace, pods with labels, or both (AND). */
 export interface ServiceClient {
@@ -61,8 +62,11 @@ export interface ServiceWorkloadProps {
   readonly namespace: string;
   /** Name of the Deployment, Service, ServiceAccount, PDB, HPA and NetworkPolicies (DNS label). */
   readonly name: string;
-  /** Container image pinned by tag or digest (`repo:1.2.3` or `repo@sha256:...`); `latest` or no tag is refused. */
-  readonly image: string;
+  /**
+   * Container image: from the platform's ContainerRegistry (tag or digest), or else pinned by digest
+   * (`repo@sha256:...`); `latest` or no tag is refused. A string is read as {@link resolveImage} describes.
+   */
+  readonly image: string | ContainerImage;
   /** Port the container listens on and the Service exposes. */
   readonly port: number;
   /** Container command. @default the image's entrypoint */
@@ -111,21 +115,9 @@ export interface ServiceWorkloadProps {
   readonly autoscaler?: boolean;
 }
 
-const PINNED_TAG = /^[^@\s]+:(?<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/;
-const PINNED_DIGEST = /^[^@\s]+@sha256:[a-f0-9]{64}$/;
-
-/** Fails unless `image` names a tag (not `latest`) or a sha256 digest. */
-export function checkPinnedImage(scope: Construct, image: string): string {
-  if (PINNED_DIGEST.test(image)) return image;
-  const lastSegment = image.split('/').pop() ?? '';
-  const m = lastSegment.includes(':') ? PINNED_TAG.exec(image) : null;
-  if (!m) {
-    invalid(scope, `image ${show(image)} is not pinned to a tag or digest.`, 'use an image such as "repo/name:1.2.3" or "repo/name@sha256:<digest>".');
-  }
-  if (m.groups!.tag === 'latest') {
-    invalid(scope, `image ${show(image)} uses the mutable tag "latest".`, 'pin a version tag such as "repo/name:1.2.3" or a digest.');
-  }
-  return image;
+/** The reference of `image` (prop `image` of `scope`), checked as {@link resolveImage} does. */
+export function checkPinnedImage(scope: Construct, image: string | ContainerImage): string {
+  return resolveImage(scope, 'image', image).ref;
 }
 
 /**
@@ -161,6 +153,8 @@ export class ServiceWorkload extends Construct {
   public readonly maxReplicas: number;
   /** In-cluster URL of the service, `http://<name>.<namespace>.svc.cluster.local:<port>`. */
   public readonly url: string;
+  /** The image the service runs. */
+  public readonly image: ContainerImage;
   protected readonly props: ServiceWorkloadProps;
 
   constructor(scope: Construct, id: string, props: ServiceWorkloadProps) {
@@ -170,7 +164,7 @@ export class ServiceWorkload extends Construct {
     this.name = checkName(this, 'k8s-name', props.name);
     this.namespace = checkName(this, 'k8s-namespace', props.namespace);
     const saName = checkName(this, 'k8s-name', props.serviceAccountName ?? props.name);
-    checkPinnedImage(this, props.image);
+    this.image = resolveImage(this, 'image', props.image);
     if (!Number.isInteger(props.port) || props.port < 1 || props.port > 65535) {
       invalid(this, `port ${show(props.port)} is not a TCP port.`, 'use a whole number from 1 to 65535.');
     }
@@ -378,7 +372,7 @@ export class ServiceWorkload extends Construct {
     const startupPeriod = 10;
     return {
       name: this.name,
-      image: p.image,
+      image: this.image.ref,
       imagePullPolicy: 'IfNotPresent',
       command: p.command,
       args: p.args,

@@ -11,6 +11,7 @@ import { resolveData } from './resolve-data';
 import { needsTemplateEscaping } from './terraform-literals';
 import { deepMerge } from 'cdktf/lib/util';
 import { groupBy } from './collections';
+import { gitopsObjects } from './gitops-yaml';
 import { invalid } from './errors';
 import { configureStateBackend, StateBackendProps } from './state-backend';
 
@@ -248,14 +249,16 @@ export class WorkloadsStack extends SynthOnceStack {
     this.manifests.push(...manifests);
   }
 
-  private writeYaml(objects: SynthesizedObject[]): void {
-    const byNamespace = groupBy(objects, (o) => (o.kind === 'Namespace' ? o.metadata.name : o.metadata.namespace ?? 'cluster'));
+  private writeYaml(applied: SynthesizedObject[]): void {
+    const fileOf = (o: SynthesizedObject) => `${o.kind === 'Namespace' ? o.metadata.name : o.metadata.namespace ?? 'cluster'}.k8s.yaml`;
     const dir = this.cdk8sApp.outdir;
     fs.mkdirSync(dir, { recursive: true });
-    for (const [file, docs] of byNamespace) {
+    // Values of other stacks resolved where known at synth, placeholders (listed in <dir>.platform-values.yaml) where not.
+    const objects = gitopsObjects(this, applied, fileOf, dir);
+    for (const [file, docs] of groupBy(objects, fileOf)) {
       // Namespace objects first, so `kubectl apply -f` works on each file.
       docs.sort((a, b) => Number(b.kind === 'Namespace') - Number(a.kind === 'Namespace'));
-      fs.writeFileSync(path.join(dir, `${file}.k8s.yaml`), docs.map(toYaml).join('---\n'));
+      fs.writeFileSync(path.join(dir, file), docs.map(toYaml).join('---\n'));
     }
   }
 }

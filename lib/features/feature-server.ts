@@ -4,6 +4,7 @@ import { ServiceClient, ServiceResources, ServiceWorkload, ServiceWorkloadProps 
 import { WorkloadIdentity } from '../security/workload-identity';
 import type { FeatureStore } from './feature-store';
 import { FEAST_IMAGE } from './feast-repo';
+import { ContainerImage } from '../core/container-image';
 
 /** Settings of the feature server. */
 export interface FeatureServerProps {
@@ -11,7 +12,7 @@ export interface FeatureServerProps {
    * Feast image (pinned).
    * @default FEAST_IMAGE
    */
-  readonly image?: string;
+  readonly image?: string | ContainerImage;
   /**
    * Who may call the server (model services).
    * @default nobody: list the namespaces or pods of the model services
@@ -74,7 +75,7 @@ export class FeatureServer extends Construct {
       workloads: cluster.workloads,
       namespace: store.namespace,
       name: this.serverName,
-      image: props.image ?? FEAST_IMAGE,
+      image: props.image ?? ContainerImage.libraryDefault(FEAST_IMAGE),
       port: FEATURE_SERVER_PORT,
       command: ['/bin/sh', '-c', script],
       env: { HOME: '/tmp', AWS_REGION: store.region, AWS_DEFAULT_REGION: store.region, FEAST_USAGE: 'False' },

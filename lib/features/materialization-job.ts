@@ -9,7 +9,7 @@ import { WorkloadIdentity } from '../security/workload-identity';
 import type { FeatureStore } from './feature-store';
 import type { FeatureView } from './feature-view';
 import { FEAST_IMAGE } from './feast-repo';
-import { checkPinnedImage } from '../core/service-workload';
+import { ContainerImage, resolveImage } from '../core/container-image';
 import { containerResources, forbidConcurrentCronJob, restrictedJobSpec } from '../core/scheduled-job';
 
 /** Settings of the materialization CronJob. */
@@ -23,7 +23,7 @@ export interface MaterializationProps {
    * Feast image (pinned).
    * @default FEAST_IMAGE
    */
-  readonly image?: string;
+  readonly image?: string | ContainerImage;
   /**
    * Seconds a run may take before it is stopped.
    * @default 3600
@@ -53,7 +53,7 @@ export class MaterializationJob extends Construct {
     const stack = MlopsStack.of(this);
     this.jobName = checkName(this, 'k8s-name', `${store.name}-materialize`);
     const schedule = checkKubernetesCron(this, 'materialization.schedule', props.schedule ?? '0 * * * *');
-    const image = checkPinnedImage(this, props.image ?? FEAST_IMAGE);
+    const image = resolveImage(this, 'image', props.image ?? ContainerImage.libraryDefault(FEAST_IMAGE)).ref;
     this.identity = new WorkloadIdentity(this, 'identity', {
       cluster,
       namespace: store.namespace,

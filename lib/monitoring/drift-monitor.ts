@@ -11,6 +11,7 @@ import { checkKubernetesCron } from '../core/cron';
 import { restrictedContainerSecurityContext } from '../core/pod-security';
 import { containerResources, forbidConcurrentCronJob, restrictedJobSpec } from '../core/scheduled-job';
 import { IDataZone } from '../data/data-zone';
+import { ContainerImage, resolveImage } from '../core/container-image';
 import { IWorkloadCluster, WorkloadIdentity } from '../security/workload-identity';
 
 /** Where a sample lives in the lake: a zone and a key prefix (a folder of .jsonl/.csv files). */
@@ -84,8 +85,12 @@ export interface DriftMonitorProps {
   readonly emfEndpoint?: string;
   /** CloudWatch namespace of the drift metrics. @default "CdktfMlops/Drift" */
   readonly metricNamespace?: string;
-  /** @default DRIFT_IMAGES */
-  readonly images?: { readonly job: string; readonly sync: string };
+  /**
+   * Images of the job (Node.js) and of its sync step (AWS CLI): from the platform's ContainerRegistry,
+   * or else pinned by digest.
+   * @default DRIFT_IMAGES (from the platform registry's `platform/node` and `platform/aws-cli` mirrors when it has them)
+   */
+  readonly images?: { readonly job: string | ContainerImage; readonly sync: string | ContainerImage };
 }
 
 /** Pinned images of the drift job: Node.js for the computation, the AWS CLI to fetch the samples. */
@@ -121,7 +126,10 @@ export class DriftMonitor extends Construct {
     this.checkProps(props);
     const recentDays = props.recentDays ?? 1;
     const namespace = props.metricNamespace ?? 'CdktfMlops/Drift';
-    const images = props.images ?? DRIFT_IMAGES;
+    const images = {
+      job: resolveImage(this, 'images.job', props.images?.job ?? ContainerImage.libraryDefault(DRIFT_IMAGES.job)).ref,
+      sync: resolveImage(this, 'images.sync', props.images?.sync ?? ContainerImage.libraryDefault(DRIFT_IMAGES.sync)).ref,
+    };
 
     this.identity = new WorkloadIdentity(this, 'identity', {
       cluster: props.cluster,

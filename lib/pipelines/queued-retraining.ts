@@ -16,6 +16,7 @@ import { containerResources } from '../core/scheduled-job';
 import { KeyRing } from '../security/key-ring';
 import { IGrantable } from '../security/principal';
 import { CheckpointLocation, GpuJob, GpuJobProps } from '../compute/gpu-job';
+import { ContainerImage, resolveImage } from '../core/container-image';
 
 /** Pinned AWS CLI image of the dequeue and register steps. */
 export const AWS_CLI_IMAGE = 'public.ecr.aws/aws-cli/aws-cli:2.22.35';
@@ -24,8 +25,8 @@ export const AWS_CLI_IMAGE = 'public.ecr.aws/aws-cli/aws-cli:2.22.35';
 export interface QueuedRetrainingProps extends GpuJobProps {
   /** SageMaker model package group the new version is registered in (ModelRegistry). */
   readonly modelPackageGroupName: string;
-  /** Serving image recorded in the model package. */
-  readonly inferenceImage: string;
+  /** Serving image recorded in the model package (from the platform's ContainerRegistry, or else pinned by digest). */
+  readonly inferenceImage: string | ContainerImage;
   /** Where the training writes models: each run writes `<prefix><name>/<run>/` (env MODEL_OUTPUT_URI). */
   readonly models: CheckpointLocation;
   /** @default "model.tar.gz" */
@@ -201,7 +202,7 @@ export class QueuedRetraining extends GpuJob {
     ];
     const cli = (name: string, script: string): k8s.Container => ({
       name,
-      image: AWS_CLI_IMAGE,
+      image: resolveImage(this, 'the AWS CLI image', ContainerImage.libraryDefault(AWS_CLI_IMAGE)).ref,
       command: ['/bin/sh', '-c', script],
       env: runEnv,
       resources: containerResources('100m', '256Mi'),
@@ -210,7 +211,7 @@ export class QueuedRetraining extends GpuJob {
     });
     const train = pod.containers[0];
     const inference = JSON.stringify({
-      Containers: [{ Image: p.inferenceImage, ModelDataUrl: `${this.modelOutputUri}${artifact}` }],
+      Containers: [{ Image: resolveImage(this, 'inferenceImage', p.inferenceImage).ref, ModelDataUrl: `${this.modelOutputUri}${artifact}` }],
       SupportedContentTypes: ['application/json'],
       SupportedResponseMIMETypes: ['application/json'],
     });

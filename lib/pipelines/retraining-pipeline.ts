@@ -17,6 +17,7 @@ import { DomainKey } from '../security/domain-key';
 import { EncryptedLogGroup } from '../security/encrypted-log-group';
 import { PlatformRole } from '../security/platform-role';
 import { CheckpointLocation, GpuJob, GpuJobProps } from '../compute/gpu-job';
+import { ContainerImage, resolveImage } from '../core/container-image';
 import { checkScheduleExpression, scheduleDecryptStatement } from '../core/schedule';
 
 /** Props of {@link RetrainingPipeline}. */
@@ -27,7 +28,7 @@ export interface RetrainingPipelineProps extends GpuJobProps {
    */
   readonly modelPackageGroupName: string;
   /** Inference container image recorded in the model package (what serving will run once approved). */
-  readonly inferenceImage: string;
+  readonly inferenceImage: string | ContainerImage;
   /** Where each run writes its model: `s3://<bucket>/<prefix><run job name>/<modelArtifactName>`; the team identity may write there. */
   readonly models: CheckpointLocation;
   /**
@@ -301,7 +302,7 @@ export class RetrainingPipeline extends Construct {
             ModelApprovalStatus: 'PendingManualApproval',
             'ModelPackageDescription.$': "States.Format('Candidate from retraining run {}', $.run.jobName)",
             InferenceSpecification: {
-              Containers: [{ Image: props.inferenceImage, 'ModelDataUrl.$': modelUrl }],
+              Containers: [{ Image: resolveImage(this, 'inferenceImage', props.inferenceImage).ref, 'ModelDataUrl.$': modelUrl }],
               SupportedContentTypes: props.contentTypes ?? ['application/json'],
               SupportedResponseMIMETypes: props.responseTypes ?? ['application/json'],
             },

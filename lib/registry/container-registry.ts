@@ -8,13 +8,31 @@ import { checkName } from '../core/naming';
 import { DomainKey } from '../security/domain-key';
 import { KeyRing } from '../security/key-ring';
 import { IGrantable } from '../security/principal';
+import {
+  ContainerImage, IImageRegistry, ImageReference, ImageRepositoryInfo, formatImageReference, parseImageReference, registerImageRegistry,
+} from '../core/container-image';
 
 /** Props of {@link ContainerRegistry}. */
 export interface ContainerRegistryProps {
-  /** Models that get an image repository `<prefix>/models/<model>`. @default none */
+  /**
+   * Images of models (the serving image, and the model's training, batch or explainer images, e.g.
+   * `fraud`, `fraud-train`) that get a repository `<prefix>/models/<name>`.
+   * @default none
+   */
   readonly models?: string[];
-  /** Platform images (servers, jobs) that get a repository `<prefix>/platform/<image>`. @default none */
+  /**
+   * Platform images (servers, jobs) that get a repository `<prefix>/platform/<image>`. A library
+   * default image whose last path segment is listed here (`mlflow`, `feature-server`, `aws-cli`,
+   * `node`) runs from this repository with the library's tag: CI mirrors it there.
+   * @default none
+   */
   readonly platformImages?: string[];
+  /**
+   * The AWS account id of the registry (12 digits), so that image references are known at synth
+   * (`<account>.dkr.ecr.<region>.amazonaws.com/...`) and the GitOps YAML carries them literally.
+   * @default the account of the deploying credentials: images from `image()` are deploy-time values
+   */
+  readonly accountId?: string;
   /** Identities that pull images (node roles). @default none */
   readonly pullers?: IGrantable[];
   /** The CI identity: the only one that may push. @default none (grant later with grantPush) */
@@ -40,7 +58,7 @@ const AUTH_REASON = 'ecr:GetAuthorizationToken has no resource-level permissions
  * tags, scan on push (optionally registry enhanced scanning), and a lifecycle policy that expires
  * untagged images and keeps the last N. Pull access for node roles, push access for CI only.
  */
-export class ContainerRegistry extends Construct {
+export class ContainerRegistry extends Construct implements IImageRegistry {
   /** Model repositories by model name. */
   public readonly modelRepositories: Record<string, EcrRepository> = {};
   /** Platform image repositories by image name. */
@@ -48,7 +66,14 @@ export class ContainerRegistry extends Construct {
   public readonly key: DomainKey;
   public readonly scanning?: EcrRegistryScanningConfiguration;
   public readonly keepLastImages: number;
+  /** Registry host `<account>.dkr.ecr.<region>.amazonaws.com` when `accountId` is given. */
+  public readonly host?: string;
   private readonly untaggedExpiryDays: number;
+  private readonly accountId?: string;
+  private readonly hostPattern: RegExp;
+  private readonly prefix: string;
+  private readonly names = new Map<EcrRepository, string>();
+  private readonly urls = new Map<EcrRepository, string>();
 
   constructor(scope: Construct, id: string, props: ContainerRegistryProps) {
     super(scope, id);
@@ -64,6 +89,14 @@ export class ContainerRegistry extends Construct {
     if ((props.models ?? []).length + (props.platformImages ?? []).length === 0) {
       invalid(this, 'it has no repository: models and platformImages are both empty.', 'list at least one model or platform image.');
     }
+    if (props.accountId !== undefined && !/^\d{12}$/.test(props.accountId)) {
+      invalid(this, `accountId ${show(props.accountId)} is not an AWS account id.`, 'use the 12 digits of the account, e.g. "111122223333".');
+    }
+    this.accountId = props.accountId;
+    const dnsSuffix = stack.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+    this.hostPattern = new RegExp(`^(\\d{12})\\.dkr\\.ecr\\.${stack.region}\\.${dnsSuffix.replace(/\./g, '\\.')}$`);
+    this.host = props.accountId ? `${props.accountId}.dkr.ecr.${stack.region}.${dnsSuffix}` : undefined;
+    this.prefix = stack.naming.prefix;
     this.key = KeyRing.of(this).key('images');
     for (const m of props.models ?? []) this.modelRepositories[m] = this.repository('models', m, this.modelRepositories);
     for (const i of props.platformImages ?? []) this.platformRepositories[i] = this.repository('platform', i, this.platformRepositories);
@@ -76,6 +109,72 @@ export class ContainerRegistry extends Construct {
     }
     for (const p of props.pullers ?? []) this.grantPull(p);
     if (props.ci) this.grantPush(props.ci);
+    registerImageRegistry(this);
+  }
+
+  /**
+   * An image of one of the registry's repositories (a model's or a platform image's name), pinned by
+   * tag (enough: tags are immutable) or digest.
+   */
+  public image(name: string, version: { readonly tag?: string; readonly digest?: string }): ContainerImage {
+    const model = this.modelRepositories[name];
+    const platform = this.platformRepositories[name];
+    if (model && platform) invalid(this, `image ${show(name)} is both a model and a platform image.`, 'give one of the two repositories another name.');
+    const repo = model ?? platform;
+    if (!repo) {
+      invalid(this, `image ${show(name)} has no repository.`, `use one of ${[...Object.keys(this.modelRepositories), ...Object.keys(this.platformRepositories)].join(', ')}, or add it to models or platformImages.`);
+    }
+    if ((version.tag === undefined) === (version.digest === undefined)) {
+      invalid(this, `image ${show(name)} needs exactly one of tag and digest.`, 'pass { tag: "1.2.3" } or { digest: "sha256:<64 hex>" }.');
+    }
+    const suffix = version.tag !== undefined ? `:${version.tag}` : `@${version.digest}`;
+    const checked = parseImageReference(`${this.prefix}/x${suffix}`);
+    if (typeof checked === 'string') invalid(this, `image ${show(name)} ${checked}.`, 'use a tag such as "1.2.3" or a digest "sha256:<64 hex>".');
+    if (version.tag === 'latest') invalid(this, `image ${show(name)} uses the tag "latest".`, 'tag each build with its version, e.g. "1.4.0".');
+    return new ContainerImage(`${this.repositoryUrl(repo)}${suffix}`, 'registry', { repositoryName: this.names.get(repo)!, immutableTags: true });
+  }
+
+  /** Whether `ref` points into this registry: its account (when known), region and name prefix. */
+  public owns(ref: ImageReference): boolean {
+    const m = ref.host ? this.hostPattern.exec(ref.host) : null;
+    if (!m || (this.accountId && m[1] !== this.accountId)) return false;
+    return ref.repository.startsWith(`${this.prefix}/`);
+  }
+
+  /** The repository named `repositoryName` (its full name), if this registry created it. */
+  public repositoryInfo(repositoryName: string): ImageRepositoryInfo | undefined {
+    return this.repositoryNames.includes(repositoryName) ? { repositoryName, immutableTags: true } : undefined;
+  }
+
+  /** The repository whose URL (as {@link modelImageUrl} gives it) `ref` starts with, and the rest of `ref`. */
+  public repositoryOfUrl(ref: string): { repository: ImageRepositoryInfo; rest: string } | undefined {
+    for (const repo of this.repositories) {
+      const url = this.repositoryUrl(repo);
+      if (ref.startsWith(url) && /^[:@]/.test(ref.slice(url.length))) {
+        return { repository: { repositoryName: this.names.get(repo)!, immutableTags: true }, rest: ref.slice(url.length) };
+      }
+    }
+    return undefined;
+  }
+
+  /** Full names of every repository. */
+  public get repositoryNames(): string[] {
+    return this.repositories.map((r) => this.names.get(r)!);
+  }
+
+  /** The mirror of a library default image: `platform/<last path segment>` with its tag, when listed in platformImages. */
+  public mirrorOf(upstream: ImageReference): ContainerImage | undefined {
+    const repo = this.platformRepositories[upstream.repository.split('/').pop()!];
+    if (!repo) return undefined;
+    const ref = formatImageReference({ repository: 'x', tag: upstream.tag, digest: upstream.digest }).slice(1);
+    return new ContainerImage(`${this.repositoryUrl(repo)}${ref}`, 'registry', { repositoryName: this.names.get(repo)!, immutableTags: true });
+  }
+
+  /** The repository URL: literal when `accountId` is known, else the repository's (deploy-time) URL. */
+  private repositoryUrl(repo: EcrRepository): string {
+    if (this.host) return `${this.host}/${this.names.get(repo)}`;
+    if (!this.urls.has(repo)) this.urls.set(repo, repo.repositoryUrl);
+    return this.urls.get(repo)!;
   }
 
   /** Every repository of the registry. */
@@ -87,7 +186,7 @@ export class ContainerRegistry extends Construct {
   public modelImageUrl(model: string): string {
     const r = this.modelRepositories[model];
     if (!r) invalid(this, `model ${show(model)} has no repository.`, `use one of ${Object.keys(this.modelRepositories).join(', ') || '(none)'}, or add it to models.`);
-    return r.repositoryUrl;
+    return this.repositoryUrl(r);
   }
 
   /** Pull every repository (or the given ones). */
@@ -141,6 +240,7 @@ export class ContainerRegistry extends Construct {
       tags: kind === 'models' ? { model: name } : { 'platform-image': name },
       lifecycle: stack.profile.preventDestroy ? { preventDestroy: true } : undefined,
     });
+    this.names.set(repo, repoName);
     new EcrLifecyclePolicy(this, `${id}_lifecycle`, {
       repository: repo.name,
       policy: JSON.stringify(this.lifecyclePolicy()),

@@ -21,6 +21,8 @@ import { PlatformRole } from '../security/platform-role';
 import { ISecretStore } from '../security/secret-store';
 import { IWorkloadCluster, WorkloadIdentity } from '../security/workload-identity';
 
+import { ContainerImage } from '../core/container-image';
+
 /**
  * Pinned official MLflow image (ghcr.io/mlflow/mlflow). It lacks the PostgreSQL driver, boto3, the RDS
  * CA bundle and the IAM authentication hook: run an image built from images/mlflow (see the docs).
@@ -46,7 +48,7 @@ export interface ExperimentTrackingProps {
   /** Who may call the tracking server (namespaces and/or pod labels). @default nobody */
   readonly clients?: ServiceClient[];
   /** Pinned MLflow image. @default MLFLOW_IMAGE */
-  readonly image?: string;
+  readonly image?: string | ContainerImage;
   /** @default cpu 500m, memory 1Gi */
   readonly resources?: ServiceResources;
   /** Lowest replica count. @default the profile's minReplicas */
@@ -280,7 +282,7 @@ export class ExperimentTracking extends Construct {
       workloads: props.cluster.workloads,
       namespace: this.namespace,
       name,
-      image: props.image ?? MLFLOW_IMAGE,
+      image: props.image ?? ContainerImage.libraryDefault(MLFLOW_IMAGE),
       port: 5000,
       command: ['mlflow', 'server'],
       args: [
@@ -305,7 +307,7 @@ export class ExperimentTracking extends Construct {
       labels: { 'app.kubernetes.io/component': 'experiment-tracking' },
     });
     this.trackingUri = this.server.url;
-    this.server.deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/initContainers', [this.bootstrapContainer(props.image ?? MLFLOW_IMAGE, pg)]));
+    this.server.deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/initContainers', [this.bootstrapContainer(this.server.image.ref, pg)]));
   }
 
   /**

@@ -4,7 +4,7 @@ import { MlopsStack } from '../core/mlops-stack';
 import { invalid, show } from '../core/errors';
 import { checkName } from '../core/naming';
 import { checkKubernetesCron } from '../core/cron';
-import { checkPinnedImage } from '../core/service-workload';
+import { ContainerImage, resolveImage } from '../core/container-image';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/pod-security';
 import { WorkloadIdentity } from '../security/workload-identity';
 import type { FeatureStore } from '../features/feature-store';
@@ -30,8 +30,8 @@ export interface BatchInferenceProps {
   readonly namespace: string;
   /** Job name (DNS label): names the CronJob, ServiceAccount and identity. */
   readonly name: string;
-  /** Batch image pinned by tag or digest. */
-  readonly image: string;
+  /** Batch image: from the platform's ContainerRegistry, or else pinned by digest (see resolveImage). */
+  readonly image: string | ContainerImage;
   /** Kubernetes CronJob schedule (five fields or a macro), in `timeZone`. */
   readonly schedule: string;
   /** Model artifacts (read only). */
@@ -81,6 +81,8 @@ export class BatchInference extends Construct {
   public readonly identity: WorkloadIdentity;
   public readonly serviceAccount: k8s.KubeServiceAccount;
   public readonly cronJob: k8s.KubeCronJob;
+  /** The image the job runs. */
+  public readonly image: ContainerImage;
   public readonly predictions: S3Location;
   public readonly gpu?: GpuPlacement;
   protected readonly props: BatchInferenceProps;
@@ -92,7 +94,7 @@ export class BatchInference extends Construct {
     const stack = MlopsStack.of(this);
     this.name = checkName(this, 'k8s-name', props.name);
     this.namespace = checkName(this, 'k8s-namespace', props.namespace);
-    checkPinnedImage(this, props.image);
+    this.image = resolveImage(this, 'image', props.image);
     checkKubernetesCron(this, 'schedule', props.schedule);
     const tz = props.timeZone ?? 'Etc/UTC';
     if (!/^[A-Za-z]+(?:[/_+-][A-Za-z0-9_+-]+)*$/.test(tz)) invalid(this, `timeZone ${show(tz)} is not an IANA time zone name.`, 'use e.g. "Etc/UTC" or "Europe/Paris".');
@@ -177,7 +179,7 @@ export class BatchInference extends Construct {
         tolerations: this.gpu?.tolerations,
         containers: [{
           name: 'score',
-          image: p.image,
+          image: this.image.ref,
           imagePullPolicy: 'IfNotPresent',
           command: p.command,
           args: p.args,

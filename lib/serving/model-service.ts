@@ -6,9 +6,10 @@ import { WorkloadsStack } from '../core/workloads-stack';
 import { invalid, show } from '../core/errors';
 import { checkName } from '../core/naming';
 import {
-  checkPinnedImage, EgressRule, SecretEnvRef, ServiceClient, ServiceResources, ServiceWorkload, ServiceWorkloadProps,
+  EgressRule, SecretEnvRef, ServiceClient, ServiceResources, ServiceWorkload, ServiceWorkloadProps,
 } from '../core/service-workload';
 import { WorkloadIdentity } from '../security/workload-identity';
+import { ContainerImage, resolveImage } from '../core/container-image';
 import type { FeatureStore } from '../features/feature-store';
 import type { FeatureView } from '../features/feature-view';
 import { checkLocation, GpuPlacement, IServingCluster, placeOnGpu, S3Location, s3Uri, ServingGpu } from './serving-cluster';
@@ -71,8 +72,8 @@ export interface ModelServiceProps {
   readonly name: string;
   /** Model version label (e.g. `"7"` or a registry version). */
   readonly modelVersion: string;
-  /** Serving image pinned by tag or digest (`latest` is refused). */
-  readonly image: string;
+  /** Serving image: from the platform's ContainerRegistry, or else pinned by digest (see resolveImage). */
+  readonly image: string | ContainerImage;
   /** Where the model's artifacts are: the identity may read only this prefix (`zoneLocation(zone, 'models/churn/')`). */
   readonly artifacts: S3Location;
   /** Online feature views the model reads. @default none */
@@ -146,7 +147,7 @@ export class ModelService extends Construct {
     this.name = checkName(this, 'k8s-name', props.name);
     this.namespace = checkName(this, 'k8s-namespace', props.namespace);
     this.workloads = props.cluster.workloads;
-    checkPinnedImage(this, props.image);
+    const image = resolveImage(this, 'image', props.image);
     if (!/^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/.test(props.modelVersion)) {
       invalid(this, `modelVersion ${show(props.modelVersion)} is not a valid label value.`, 'use letters, digits and ._- (at most 63), e.g. "7" or "2024-06-01".');
     }
@@ -201,7 +202,7 @@ export class ModelService extends Construct {
       workloads: props.cluster.workloads,
       namespace: this.namespace,
       name: this.name,
-      image: props.image,
+      image,
       port,
       env: { ...props.env, MODEL_NAME: this.name, MODEL_VERSION: props.modelVersion, MODEL_URI: this.modelUri, MODEL_POINTER_URI: this.modelPointerUri, ...captureEnv, AWS_REGION: stack.region },
       secretEnv: props.secretEnv,

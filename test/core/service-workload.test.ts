@@ -12,8 +12,11 @@ function base(app: App, profile: 'dev' | 'prod' = 'dev') {
   return { stack, workloads };
 }
 
+/** An external image: pinned by digest (prod requires it). */
+const IMAGE = 'acme/churn@sha256:' + 'c'.repeat(64);
+
 const minimal = (workloads: WorkloadsStack): ServiceWorkloadProps => ({
-  workloads, namespace: 'serving', name: 'churn', image: 'acme/churn:1.4.2', port: 8080,
+  workloads, namespace: 'serving', name: 'churn', image: IMAGE, port: 8080,
 });
 
 describe('ServiceWorkload', () => {
@@ -64,7 +67,7 @@ describe('ServiceWorkload', () => {
     const d = object(s, 'Deployment', 'churn');
     const pod = d.spec.template.spec;
     const c = pod.containers[0];
-    expect(c.image).toBe('acme/churn:1.4.2');
+    expect(c.image).toBe(IMAGE);
     expect(c.resources).toEqual({ requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '250m', memory: '512Mi' } });
     for (const p of ['readinessProbe', 'livenessProbe', 'startupProbe']) expect(c[p].httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(c.startupProbe.failureThreshold * c.startupProbe.periodSeconds).toBe(300);

@@ -3,13 +3,13 @@ import { AcmePlatform } from '../../examples/company-stack/acme-platform';
 import { ACME_OTEL_IMAGE } from '../../examples/company-stack/acme-model-service';
 import { allObjects, danglingReferences, object, resource, resources, schemaViolations, synthesize, Synthesized } from '../support/synth';
 
-const CHURN = { name: 'churn', modelVersion: '3', image: '111122223333.dkr.ecr.eu-central-1.amazonaws.com/acme/churn:3.0.2', team: 'growth', costCenter: 'cc-4711' };
+const CHURN = { name: 'churn', modelVersion: '3', image: '111122223333.dkr.ecr.eu-central-1.amazonaws.com/acme-ml-prod/models/churn:3.0.2', team: 'growth', costCenter: 'cc-4711' };
 
 describe('company stack: AcmePlatform and AcmeModelService', () => {
   let s: Synthesized;
   beforeAll(() => {
     s = synthesize((app) => {
-      const platform = new AcmePlatform(app, 'acme-ml-prod', { environment: 'prod', costCenter: 'cc-4711' });
+      const platform = new AcmePlatform(app, 'acme-ml-prod', { environment: 'prod', costCenter: 'cc-4711', containerRegistry: { accountId: '111122223333', models: ['churn'] } });
       platform.addModel(CHURN);
     });
   });

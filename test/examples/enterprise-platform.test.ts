@@ -85,8 +85,12 @@ describe('the reference platform (examples/enterprise-platform)', () => {
   });
 
   test('the YAML files hold exactly the applied objects, read back as a YAML 1.1 parser (kubectl) reads them', () => {
-    const applied = allObjects(s); // the manifests as Terraform applies them (escapes read back)
-    const written = s.yamlFiles.flatMap((f) => Yaml.load(path.join(s.outdir, f)));
+    // The manifests as Terraform applies them (escapes read back), with the platform stack's values
+    // as the GitOps YAML holds them (listed in mlops-prod-workloads.platform-values.yaml).
+    const values = Yaml.load(path.join(s.outdir, 'manifests/mlops-prod-workloads.platform-values.yaml'))[0];
+    const byOutput = new Map([...values.deployTime, ...values.resolved].map((v: any) => [v.output, v.value ?? v.placeholder]));
+    const applied = allObjects(s).map((o) => JSON.parse(JSON.stringify(o).replace(/\$\{data\.terraform_remote_state\.[^.]+\.outputs\.([a-z0-9_]+)\}/g, (_, out) => byOutput.get(out))));
+    const written = s.yamlFiles.filter((f) => f.endsWith('.k8s.yaml')).flatMap((f) => Yaml.load(path.join(s.outdir, f)));
     const key = (o: any) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     expect(written.length).toBe(applied.length);
     const byKey = new Map(applied.map((o) => [key(o), o]));

@@ -22,9 +22,9 @@ describe('pipelines on an MlopsPlatform with a public endpoint (Step Functions e
       const bucket = platform.data.lake.zone('curated').bucket;
       new RetrainingPipeline(stack, 'retraining_fraud_retrain', {
         name: 'fraud-retrain', team: platform.teams.fraud, pool: platform.gpuPools[0],
-        image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud-train:1.4.0', command: ['python', '-m', 'fraud.train'],
+        image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud-train@sha256:' + '1'.repeat(64), command: ['python', '-m', 'fraud.train'],
         checkpoints: { bucket, prefix: 'checkpoints/fraud/' }, models: { bucket, prefix: 'models/fraud-retrain/' },
-        modelPackageGroupName: 'acme-mlops-prod-fraud', inferenceImage: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud-serve:1.4.0',
+        modelPackageGroupName: 'acme-mlops-prod-fraud', inferenceImage: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud-serve@sha256:' + '2'.repeat(64),
         schedule: 'cron(0 3 ? * MON *)', alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:acme-mlops-alerts',
       });
       new CiCdAccess(stack, 'ci', {

@@ -155,8 +155,8 @@ describe('ModelService in prod', () => {
   test('minReplicas defaults to the profile (2) and a critical model may not go below 2', () => {
     const s = synthesize((app) => {
       const { stack, cluster, lake } = platform(app, 'prod', false);
-      new ModelService(stack, 'churn', { cluster, namespace: 'serving', name: 'churn', modelVersion: '7', image: 'acme/churn:1.4.2', artifacts: zoneLocation(lake.zone('curated'), 'models/churn/') });
-      expect(() => new ModelService(stack, 'low', { cluster, namespace: 'serving', name: 'low', modelVersion: '1', image: 'acme/low:1.0.0', artifacts: zoneLocation(lake.zone('curated'), 'models/low/'), autoscaling: { minReplicas: 1 } }))
+      new ModelService(stack, 'churn', { cluster, namespace: 'serving', name: 'churn', modelVersion: '7', image: 'acme/churn@sha256:' + 'a'.repeat(64), artifacts: zoneLocation(lake.zone('curated'), 'models/churn/') });
+      expect(() => new ModelService(stack, 'low', { cluster, namespace: 'serving', name: 'low', modelVersion: '1', image: 'acme/low@sha256:' + 'b'.repeat(64), artifacts: zoneLocation(lake.zone('curated'), 'models/low/'), autoscaling: { minReplicas: 1 } }))
         .toThrow(/^\[platform\/low\] minReplicas 1 is below 2 for a critical model in prod\. Fix: use at least 2 replicas in prod/);
     });
     expect(danglingReferences(s)).toEqual([]);

@@ -149,8 +149,20 @@ describe('MlCluster (defaults)', () => {
     expect(mutating).toHaveLength(3);
     for (const st of mutating) expect(JSON.stringify(st.Condition)).toMatch(/elbv2\.k8s\.aws\/cluster/);
     const all = doc.Statement.flatMap((st: any) => [].concat(st.Action));
-    expect(all).not.toContain('iam:CreateServiceLinkedRole');
     expect(all.filter((a: string) => /^ec2:(Run|Terminate)/.test(a))).toEqual([]);
+  });
+
+  test('the load balancer controller may create Elastic Load Balancing\'s service-linked role, and no other', () => {
+    const doc = policy(resource(p, 'aws_iam_role_policy', 'cluster_load_balancer_controller_identity_role_policy').policy);
+    const slr = doc.Statement.filter((st: any) => [].concat(st.Action).includes('iam:CreateServiceLinkedRole' as never));
+    expect(slr).toEqual([{
+      Sid: 'ElbServiceLinkedRole',
+      Effect: 'Allow',
+      Action: 'iam:CreateServiceLinkedRole',
+      Resource: 'arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.caller_identity.account_id}:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing',
+      Condition: { StringEquals: { 'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com' } },
+    }]);
+    expect(doc.Statement.flatMap((st: any) => [].concat(st.Action)).filter((a: string) => a.startsWith('iam:'))).toEqual(['iam:CreateServiceLinkedRole']);
   });
 
   test('the load balancer controller\'s actions name resources they apply to (IAM ignores the others)', () => {

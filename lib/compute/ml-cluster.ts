@@ -168,10 +168,9 @@ export class MlCluster extends Construct implements IIdentityCluster, IAddonClus
     const keys = KeyRing.of(this);
     this.secretsKey = keys.key('cluster');
     this.volumeKey = keys.key('compute');
-    this.volumeKey.allowInKeyPolicy({
-      principal: { AWS: `arn:${stack.partition}:iam::${stack.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling` },
-      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey', 'kms:CreateGrant'],
-    });
+    // Node groups launch through Auto Scaling, whose service-linked role the account may not have yet.
+    this.volumeKey.allowServiceLinkedRole('autoscaling.amazonaws.com', 'AWSServiceRoleForAutoScaling', ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey']);
+    this.volumeKey.allowServiceLinkedRole('autoscaling.amazonaws.com', 'AWSServiceRoleForAutoScaling', ['kms:CreateGrant'], { Bool: { 'kms:GrantIsForAWSResource': 'true' } });
 
     this.logGroup = new EncryptedLogGroup(this, 'control_plane_logs', { name: `/aws/eks/${this.clusterName}/cluster` });
     this.clusterRole = new PlatformRole(this, 'cluster_role', {

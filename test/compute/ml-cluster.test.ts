@@ -76,6 +76,16 @@ describe('MlCluster (defaults)', () => {
     expect(resource(p, 'aws_eks_addon', 'cluster_addon_coredns').depends_on).toEqual(['aws_eks_node_group.cluster_system_node_group']);
   });
 
+  test('the compute key admits Auto Scaling\'s service-linked role by aws:PrincipalArn, so the key policy is valid before the role exists', () => {
+    const doc = policy(resource(p, 'aws_kms_key', 'keys_compute_key').policy);
+    expect(JSON.stringify(doc)).not.toMatch(/"AWS":"arn:[^"]*aws-service-role/);
+    const slr = doc.Statement.filter((st: any) => /AWSServiceRoleForAutoScaling$/.test(st.Condition?.ArnEquals?.['aws:PrincipalArn'] ?? ''));
+    expect(slr.map((st: any) => st.Principal)).toEqual([{ AWS: '*' }, { AWS: '*' }]);
+    expect(slr.map((st: any) => st.Condition.StringEquals)).toEqual([{ 'kms:CallerAccount': '${data.aws_caller_identity.caller_identity.account_id}' }, { 'kms:CallerAccount': '${data.aws_caller_identity.caller_identity.account_id}' }]);
+    expect(slr[1]).toMatchObject({ Action: ['kms:CreateGrant'], Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } });
+    expect(slr[0].Action).not.toContain('kms:CreateGrant');
+  });
+
   test('every launch template requires IMDSv2 with hop limit 1 and encrypts the root volume with the compute key', () => {
     const lts = Object.values(resources(p, 'aws_launch_template')) as any[];
     expect(lts.length).toBeGreaterThan(0);

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { Token } from 'cdktf';
 import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
+import { DataAwsIamOpenidConnectProvider } from '@cdktf/provider-aws/lib/data-aws-iam-openid-connect-provider';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { MlopsStack } from '../core/mlops-stack';
@@ -45,8 +46,22 @@ export interface CiCdAccessProps {
    */
   readonly provider?: CiOidcProvider;
   /**
-   * ARN of an IAM OIDC provider that already exists for `provider.url` (one per account and URL).
-   * @default a new aws_iam_openid_connect_provider
+   * ARN of the IAM OIDC provider that already exists for `provider.url`
+   * (`arn:aws:iam::<account>:oidc-provider/<host>`). An account has at most one provider per URL,
+   * so creating one where it exists fails the apply (EntityAlreadyExists): pass its ARN here, or
+   * set `lookupOidcProvider`.
+   * @default a new aws_iam_openid_connect_provider (unless lookupOidcProvider)
+   */
+  readonly oidcProviderArn?: string;
+  /**
+   * Use the account's existing IAM OIDC provider of `provider.url`, found at plan time by URL
+   * (data aws_iam_openid_connect_provider), instead of creating one.
+   * @default false (a new provider is created unless oidcProviderArn is given)
+   */
+  readonly lookupOidcProvider?: boolean;
+  /**
+   * @deprecated use oidcProviderArn.
+   * @default none
    */
   readonly existingProviderArn?: string;
   /**
@@ -98,7 +113,10 @@ const BRANCH = /^(?!\/)(?!.*\/\/)(?!.*\.\.)[A-Za-z0-9._\/-]{1,255}(?<!\/)$/;
 export class CiCdAccess extends Construct {
   /** ARN of the OIDC provider the roles trust. */
   public readonly providerArn: string;
+  /** The provider this construct created (neither oidcProviderArn nor lookupOidcProvider given). */
   public readonly oidcProvider?: IamOpenidConnectProvider;
+  /** The lookup of the account's existing provider (lookupOidcProvider). */
+  public readonly oidcProviderLookup?: DataAwsIamOpenidConnectProvider;
   public readonly imagePushRole: PlatformRole;
   public readonly diffRole: PlatformRole;
   public readonly deployRole: PlatformRole;
@@ -121,8 +139,12 @@ export class CiCdAccess extends Construct {
     const onBranch = `${repo}:ref:refs/heads/${this.branch}`;
     this.subjects = props.subjects ?? { push: [onBranch], diff: [`${repo}:pull_request`, onBranch], deploy: [onBranch] };
 
-    if (props.existingProviderArn) {
-      this.providerArn = props.existingProviderArn;
+    const existingArn = props.oidcProviderArn ?? props.existingProviderArn;
+    if (existingArn) {
+      this.providerArn = existingArn;
+    } else if (props.lookupOidcProvider) {
+      this.oidcProviderLookup = new DataAwsIamOpenidConnectProvider(this, 'oidc_provider_lookup', { url: provider.url.replace(/\/$/, '') });
+      this.providerArn = this.oidcProviderLookup.arn;
     } else {
       this.oidcProvider = new IamOpenidConnectProvider(this, 'oidc_provider', { url: provider.url.replace(/\/$/, ''), clientIdList: [provider.audience] });
       this.providerArn = this.oidcProvider.arn;
@@ -227,6 +249,20 @@ export class CiCdAccess extends Construct {
     if (branch.startsWith('refs/')) invalid(this, `branch ${show(branch)} includes the ref prefix.`, 'pass the branch name only, e.g. "main".');
     if (!/^https:\/\/[a-z0-9.-]+(\/[A-Za-z0-9._~\/-]*)?$/.test(provider.url)) {
       invalid(this, `provider.url ${show(provider.url)} is not an https issuer URL.`, 'use e.g. "https://token.actions.githubusercontent.com".');
+    }
+    const arnProp = props.oidcProviderArn !== undefined ? 'oidcProviderArn' : 'existingProviderArn';
+    const arn = props.oidcProviderArn ?? props.existingProviderArn;
+    if (props.oidcProviderArn !== undefined && props.existingProviderArn !== undefined) {
+      invalid(this, 'both oidcProviderArn and existingProviderArn are set.', 'set oidcProviderArn only (existingProviderArn is its deprecated name).');
+    }
+    if (arn !== undefined && props.lookupOidcProvider) {
+      invalid(this, `both ${arnProp} and lookupOidcProvider are set.`, `choose one: ${arnProp} names the existing provider, lookupOidcProvider finds it by URL.`);
+    }
+    if (arn !== undefined && !Token.isUnresolved(arn)) {
+      const host = provider.url.replace(/^https:\/\//, '').replace(/\/$/, '');
+      const m = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/(.+)$/.exec(arn);
+      if (!m) invalid(this, `${arnProp} ${show(arn)} is not an IAM OIDC provider ARN.`, `use "arn:aws:iam::<account>:oidc-provider/${host}".`);
+      if (m[1] !== host) invalid(this, `${arnProp} ${show(arn)} is the provider of ${show(m[1])}, not of provider.url ${show(provider.url)}.`, `use the ARN ending in "oidc-provider/${host}", or set provider.url to its issuer.`);
     }
     if (!provider.audience) invalid(this, 'provider.audience is empty.', 'use the audience the CI requests, e.g. "sts.amazonaws.com".');
     for (const [role, subs] of Object.entries(props.subjects ?? {})) {

@@ -117,7 +117,7 @@ describe('CiCdAccess options', () => {
     const s = synthesize((app) => {
       const stack = testStack(app);
       new CiCdAccess(stack, 'ci', {
-        ...PROPS, branch: 'release', existingProviderArn: 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com',
+        ...PROPS, branch: 'release', oidcProviderArn: 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com',
         stateKeyPrefix: 'platform/prod', stateKmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/abcd',
         deployPolicyArns: ['arn:aws:iam::111122223333:policy/platform-deploy'],
       });
@@ -132,6 +132,30 @@ describe('CiCdAccess options', () => {
     const diff = policy(resource(p, 'aws_iam_role_policy', 'ci_diff_role_policy').policy);
     expect(diff.Statement.find((st: any) => st.Sid === 'StateRead').Resource).toBe(`${STATE}/platform/prod/*`);
     expect(diff.Statement.find((st: any) => st.Sid === 'StateKeyDecrypt')).toMatchObject({ Action: ['kms:Decrypt', 'kms:DescribeKey'] });
+  });
+
+  test('lookupOidcProvider: the account\'s provider of the URL is looked up, none is created', () => {
+    const s = synthesize((app) => {
+      const stack = testStack(app);
+      new CiCdAccess(stack, 'ci', { ...PROPS, lookupOidcProvider: true });
+    });
+    const p = s.stacks.platform;
+    expect(danglingReferences(s)).toEqual([]);
+    expect(resources(p, 'aws_iam_openid_connect_provider')).toEqual({});
+    expect(p.data.aws_iam_openid_connect_provider.ci_oidc_provider_lookup).toMatchObject({ url: 'https://token.actions.githubusercontent.com' });
+    for (const role of ['image_push', 'diff', 'deploy']) {
+      const t = policy(resource(p, 'aws_iam_role', `ci_${role}_role_role`).assume_role_policy).Statement[0];
+      expect(t.Principal).toEqual({ Federated: '${data.aws_iam_openid_connect_provider.ci_oidc_provider_lookup.arn}' });
+    }
+  });
+
+  test('existingProviderArn (deprecated) still names the existing provider', () => {
+    const s = synthesize((app) => {
+      new CiCdAccess(testStack(app), 'ci', { ...PROPS, existingProviderArn: 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com' });
+    });
+    expect(resources(s.stacks.platform, 'aws_iam_openid_connect_provider')).toEqual({});
+    expect(policy(resource(s.stacks.platform, 'aws_iam_role', 'ci_deploy_role_role').assume_role_policy).Statement[0].Principal)
+      .toEqual({ Federated: 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com' });
   });
 
   test('another CI: provider URL, audience and subject claims are configurable', () => {
@@ -178,6 +202,23 @@ describe('CiCdAccess errors', () => {
   test('a state bucket that is not a bucket ARN', () => {
     expect(() => new CiCdAccess(stack(), 'ci', { ...PROPS, stateBucketArn: 'acme-terraform-state' }))
       .toThrow(/^\[platform\/ci\] stateBucketArn "acme-terraform-state" is not an S3 bucket ARN\. Fix: use e\.g\. "arn:aws:s3:::acme-terraform-state"\.$/);
+  });
+  test('an OIDC provider ARN that is not one', () => {
+    expect(() => new CiCdAccess(stack(), 'ci', { ...PROPS, oidcProviderArn: 'token.actions.githubusercontent.com' }))
+      .toThrow(/^\[platform\/ci\] oidcProviderArn "token\.actions\.githubusercontent\.com" is not an IAM OIDC provider ARN\. Fix: use "arn:aws:iam::<account>:oidc-provider\/token\.actions\.githubusercontent\.com"\.$/);
+  });
+  test('an OIDC provider ARN of another issuer', () => {
+    expect(() => new CiCdAccess(stack(), 'ci', { ...PROPS, oidcProviderArn: 'arn:aws:iam::111122223333:oidc-provider/gitlab.example.com' }))
+      .toThrow(/^\[platform\/ci\] oidcProviderArn "arn:aws:iam::111122223333:oidc-provider\/gitlab\.example\.com" is the provider of "gitlab\.example\.com", not of provider\.url "https:\/\/token\.actions\.githubusercontent\.com"\. Fix: use the ARN ending in "oidc-provider\/token\.actions\.githubusercontent\.com", or set provider\.url to its issuer\.$/);
+  });
+  test('an OIDC provider ARN and a lookup', () => {
+    expect(() => new CiCdAccess(stack(), 'ci', { ...PROPS, oidcProviderArn: 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com', lookupOidcProvider: true }))
+      .toThrow(/^\[platform\/ci\] both oidcProviderArn and lookupOidcProvider are set\. Fix: choose one: oidcProviderArn names the existing provider, lookupOidcProvider finds it by URL\.$/);
+  });
+  test('an OIDC provider ARN under both names', () => {
+    const arn = 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com';
+    expect(() => new CiCdAccess(stack(), 'ci', { ...PROPS, oidcProviderArn: arn, existingProviderArn: arn }))
+      .toThrow(/^\[platform\/ci\] both oidcProviderArn and existingProviderArn are set\. Fix: set oidcProviderArn only \(existingProviderArn is its deprecated name\)\.$/);
   });
   test('empty deployPolicyArns', () => {
     expect(() => new CiCdAccess(stack(), 'ci', { ...PROPS, deployPolicyArns: [] }))

@@ -1,5 +1,6 @@
-import { Construct } from 'constructs';
-import { Token } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+import { Aspects, TerraformStack, Token } from 'cdktf';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
 import { DataAwsIamOpenidConnectProvider } from '@cdktf/provider-aws/lib/data-aws-iam-openid-connect-provider';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
@@ -120,7 +121,10 @@ export class CiCdAccess extends Construct {
   public readonly imagePushRole: PlatformRole;
   public readonly diffRole: PlatformRole;
   public readonly deployRole: PlatformRole;
+  /** The permissions boundary of the deploy role and of every role in the stacks it applies (boundRolesOf). */
   public readonly deployBoundary: IamPolicy;
+  /** Name of that boundary policy. */
+  public readonly boundaryName: string;
   public readonly subjects: CiSubjects;
   public readonly repository: string;
   public readonly branch: string;
@@ -187,12 +191,30 @@ export class CiCdAccess extends Construct {
     this.deployRole.addToPolicy({ sid: 'StateWrite', actions: ['s3:PutObject', 's3:DeleteObject'], resources: [`${props.stateBucketArn}/${prefix}/*`] });
     if (props.stateKmsKeyArn) this.deployRole.addToPolicy({ sid: 'StateKeyEncrypt', actions: ['kms:GenerateDataKey', 'kms:Encrypt'], resources: [props.stateKmsKeyArn] });
 
+    this.boundaryName = stack.naming.name(this, 'iam-policy', 'ci', 'deploy', 'boundary');
     this.deployBoundary = new IamPolicy(this, 'deploy_boundary', {
-      name: stack.naming.name(this, 'iam-policy', 'ci', 'deploy', 'boundary'),
+      name: this.boundaryName,
       description: `Permissions boundary of the CI deploy role of ${props.repository}`,
       policy: JSON.stringify({ Version: '2012-10-17', Statement: this.boundaryStatements(stack) }),
     });
     this.deployRole.role.permissionsBoundary = this.deployBoundary.arn;
+    this.boundRolesOf(stack);
+  }
+
+  /**
+   * Gives every IAM role of `stack` without a permissions boundary the deploy boundary, at synth.
+   * The boundary lets the deploy role create and change only roles that carry it, so every stack
+   * the deploy role applies needs this (this construct's own stack gets it automatically).
+   */
+  public boundRolesOf(stack: TerraformStack): void {
+    const arn = stack === MlopsStack.of(this) ? this.deployBoundary.arn
+      : stack instanceof MlopsStack ? stack.arn('iam', `policy/${this.boundaryName}`, { region: false }) : undefined;
+    if (!arn) invalid(this, `boundRolesOf(${stack.node.path}) names a stack that is not an MlopsStack.`, 'pass an MlopsStack (its partition and account resolve the boundary ARN).');
+    Aspects.of(stack).add({
+      visit: (node: IConstruct) => {
+        if (node instanceof IamRole && node.permissionsBoundaryInput === undefined) node.permissionsBoundary = arn;
+      },
+    });
   }
 
   /** The push role as a grantee (ContainerRegistry.grantPush(ci.imagePush)). */
@@ -201,21 +223,59 @@ export class CiCdAccess extends Construct {
   }
 
   /**
-   * Statements of the deploy role's permissions boundary: allow everything the attached policies
-   * allow, except the guard rails. Subclasses may override it to add denies.
+   * Statements of the deploy permissions boundary, which bounds the deploy role and every IAM role
+   * of the stack (see boundRolesOf): allow everything the attached policies allow, except the guard
+   * rails. Subclasses may override it to add denies.
+   *
+   * - no IAM users or access keys, no permissions for existing users or groups;
+ * - only the platform's own managed policies (`<prefix>-*`) get new versions;
+   * - every role the deploy role creates carries this boundary, no boundary is removed, and only
+   *   roles that carry it get their policies or trust changed (so no unbounded role gains power);
+   * - roles passed to services or assumed are the platform's own (`<prefix>-*`);
+   * - the CI roles' trust, managed policies, boundary and settings stay as applied by an administrator
+   *   (their inline grants may grow, still bounded: adding a model adds grants);
+   * - the boundary and the CI identity provider stay unchanged;
+   * - trails are never stopped or deleted; only the platform's own trails (`<prefix>-*`) get their
+   *   settings and event selectors changed;
+   * - KMS keys are never scheduled for deletion or disabled; only the platform's keys (with a
+   *   `alias/<prefix>-*` alias) get their key policy changed.
    */
   protected boundaryStatements(stack: MlopsStack): unknown[] {
-    const ciRoles = stack.arn('iam', `role/${stack.naming.prefix}-ci-*`, { region: false });
-    const self = stack.arn('iam', `policy/${stack.naming.name(this, 'iam-policy', 'ci', 'deploy', 'boundary')}`, { region: false });
+    const prefix = stack.naming.prefix;
+    const ciRoles = stack.arn('iam', `role/${prefix}-ci-*`, { region: false });
+    const platformRoles = stack.arn('iam', `role/${prefix}-*`, { region: false });
+    const self = stack.arn('iam', `policy/${this.boundaryName}`, { region: false });
+    const unbounded = { StringNotEquals: { 'iam:PermissionsBoundary': self } };
     return [
       { Sid: 'AllowWithinBoundary', Effect: 'Allow', Action: '*', Resource: '*' },
       { Sid: 'NoLongLivedCredentials', Effect: 'Deny', Action: ['iam:CreateUser', 'iam:CreateAccessKey', 'iam:UpdateAccessKey', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile', 'iam:CreateServiceSpecificCredential'], Resource: '*' },
-      { Sid: 'KeepAuditTrail', Effect: 'Deny', Action: ['cloudtrail:StopLogging', 'cloudtrail:DeleteTrail', 'cloudtrail:UpdateTrail', 'cloudtrail:PutEventSelectors', 'cloudtrail:DeleteEventDataStore', 'cloudtrail:StopEventDataStoreIngestion', 'organizations:LeaveOrganization'], Resource: '*' },
+      {
+        Sid: 'NoUserOrGroupPermissions',
+        Effect: 'Deny',
+        Action: ['iam:PutUserPolicy', 'iam:AttachUserPolicy', 'iam:PutUserPermissionsBoundary', 'iam:DeleteUserPermissionsBoundary', 'iam:PutGroupPolicy', 'iam:AttachGroupPolicy', 'iam:AddUserToGroup'],
+        Resource: '*',
+      },
+      {
+        Sid: 'OnlyPlatformPoliciesChange',
+        Effect: 'Deny',
+        Action: ['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicyVersion'],
+        NotResource: stack.arn('iam', `policy/${prefix}-*`, { region: false }),
+      },
+      { Sid: 'NewRolesCarryTheBoundary', Effect: 'Deny', Action: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary'], Resource: '*', Condition: unbounded },
+      { Sid: 'NoBoundaryRemoval', Effect: 'Deny', Action: 'iam:DeleteRolePermissionsBoundary', Resource: '*' },
+      {
+        Sid: 'OnlyBoundedRolesChange',
+        Effect: 'Deny',
+        Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:UpdateAssumeRolePolicy'],
+        Resource: '*',
+        Condition: unbounded,
+      },
+      { Sid: 'PassAndAssumeOnlyPlatformRoles', Effect: 'Deny', Action: ['iam:PassRole', 'sts:AssumeRole'], NotResource: platformRoles },
       {
         Sid: 'NoChangesToCiAccess',
         Effect: 'Deny',
-        Action: ['iam:UpdateAssumeRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy',
-          'iam:PutRolePermissionsBoundary', 'iam:DeleteRolePermissionsBoundary', 'iam:UpdateRole', 'iam:UpdateRoleDescription', 'iam:DeleteRole', 'iam:TagRole', 'iam:UntagRole'],
+        Action: ['iam:UpdateAssumeRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:PutRolePermissionsBoundary',
+          'iam:UpdateRole', 'iam:UpdateRoleDescription', 'iam:DeleteRole', 'iam:TagRole', 'iam:UntagRole'],
         Resource: ciRoles,
       },
       { Sid: 'NoChangesToBoundary', Effect: 'Deny', Action: ['iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy', 'iam:TagPolicy', 'iam:UntagPolicy'], Resource: self },
@@ -225,6 +285,21 @@ export class CiCdAccess extends Construct {
         Action: ['iam:DeleteOpenIDConnectProvider', 'iam:UpdateOpenIDConnectProviderThumbprint', 'iam:AddClientIDToOpenIDConnectProvider', 'iam:RemoveClientIDFromOpenIDConnectProvider',
           'iam:TagOpenIDConnectProvider', 'iam:UntagOpenIDConnectProvider'],
         Resource: stack.arn('iam', `oidc-provider/${this.providerHost}`, { region: false }),
+      },
+      { Sid: 'KeepAuditTrail', Effect: 'Deny', Action: ['cloudtrail:StopLogging', 'cloudtrail:DeleteTrail', 'cloudtrail:DeleteEventDataStore', 'cloudtrail:StopEventDataStoreIngestion', 'organizations:LeaveOrganization'], Resource: '*' },
+      {
+        Sid: 'OnlyPlatformTrailsChange',
+        Effect: 'Deny',
+        Action: ['cloudtrail:UpdateTrail', 'cloudtrail:PutEventSelectors', 'cloudtrail:PutInsightSelectors', 'cloudtrail:RemoveTags'],
+        NotResource: stack.arn('cloudtrail', `trail/${prefix}-*`),
+      },
+      { Sid: 'KeepKeys', Effect: 'Deny', Action: ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:DisableKeyRotation', 'kms:DeleteImportedKeyMaterial'], Resource: '*' },
+      {
+        Sid: 'OnlyPlatformKeyPolicies',
+        Effect: 'Deny',
+        Action: 'kms:PutKeyPolicy',
+        Resource: '*',
+        Condition: { 'ForAllValues:StringNotLike': { 'kms:ResourceAliases': `alias/${prefix}-*` } },
       },
     ];
   }

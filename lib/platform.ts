@@ -272,6 +272,9 @@ export class MlopsPlatform extends Construct {
         stateKeyPrefix: props.backend?.keyPrefix,
         stateKmsKeyArn: props.backend?.kmsKeyId,
       });
+      // The deploy role applies add-ons and workloads; the diff role plans them.
+      this.cluster.addAdminRole('ci_deploy', this.ciCd.deployRole.roleArn);
+      this.cluster.addViewerRole('ci_diff', this.ciCd.diffRole.roleArn);
     }
 
     this.experimentTracking = new ExperimentTracking(this.platformStack, 'experiment_tracking', {

@@ -7,6 +7,8 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
     name: 'acme-mlops',
     environment: 'prod',
     region: 'eu-west-1',
+    // Remote state, which the CI roles of ciCd read (diff) and write (deploy).
+    backend: { bucket: 'acme-terraform-state', region: 'eu-west-1' },
     tags: {
       owner: 'ml-platform@acme.example',
       'cost-center': 'cc-4711',
@@ -122,7 +124,7 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
       schedule: 'cron(0 3 ? * MON *)',
       driftMonitor: 'fraud',
     }],
-    ciCd: { repository: 'acme/ml-platform', stateBucketArn: 'arn:aws:s3:::acme-terraform-state' },
+    ciCd: { repository: 'acme/ml-platform' },
     // MLflow from the platform's own ECR repository, built from images/mlflow (official image + PostgreSQL and S3 drivers).
     experimentTracking: { image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme-mlops-prod/platform/mlflow:2.22.0-1' },
     modelRegistry: { models: ['fraud'], approverPrincipalArns: ['arn:aws:iam::111122223333:role/acme-release-managers'] },

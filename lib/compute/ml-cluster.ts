@@ -28,6 +28,7 @@ import { MetricsServer } from './metrics-server';
 import { LoadBalancerController } from './load-balancer-controller';
 import { ExternalSecretsOperator } from './external-secrets-operator';
 import { NvidiaDevicePlugin } from './nvidia-device-plugin';
+import { ClusterViewer } from './cluster-viewer';
 import type { GpuNodePool } from './gpu-node-pool';
 import type { NodePool } from './node-pool';
 
@@ -366,6 +367,14 @@ export class MlCluster extends Construct implements IIdentityCluster, IAddonClus
       accessScope: { type: 'cluster' },
       dependsOn: [entry],
     });
+  }
+
+  /**
+   * Gives an IAM role read-only access through an access entry (a CI diff): see ClusterViewer.
+   * `readHelmReleases` (default true) lets it read the Helm release Secrets a helm_release refresh needs.
+   */
+  public addViewerRole(id: string, roleArn: string, opts: { readHelmReleases?: boolean } = {}): ClusterViewer {
+    return new ClusterViewer(this, `${id}_viewer`, { clusterName: this.cluster.name, workloads: this.workloads, roleArn, ...opts });
   }
 
   /**

@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
-import { MlopsPlatform } from '../../lib';
+import { MlopsPlatform, MlopsPlatformProps } from '../../lib';
 
-/** The reference platform: what `cdktf synth` builds from this repository. */
-export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): MlopsPlatform {
-  return new MlopsPlatform(scope, id, {
+/** The reference platform: what `cdktf synth` builds from this repository (`edit` lets tests vary its props). */
+export function createReferencePlatform(scope: Construct, id = 'mlops-prod', edit: (props: MlopsPlatformProps) => MlopsPlatformProps = (p) => p): MlopsPlatform {
+  return new MlopsPlatform(scope, id, edit({
     name: 'acme-mlops',
     environment: 'prod',
     region: 'eu-west-1',
@@ -175,5 +175,5 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
         rules: ['RowCount > 0', 'IsComplete "user_id"', 'ColumnValues "event_type" in ["view", "click", "purchase"]'],
       }],
     },
-  });
+  }));
 }

@@ -208,6 +208,11 @@ export class CiCdAccess extends Construct {
     const prefix = (props.stateKeyPrefix ?? 'cdktf-mlops').replace(/^\/+|\/+$/g, '');
     this.grantStateRead(this.diffRole, props, prefix);
     this.diffRole.addToPolicy({ sid: 'StateLock', actions: ['s3:PutObject', 's3:DeleteObject'], resources: [`${props.stateBucketArn}/${prefix}/*.tflock`] });
+    // The lockfile is written encrypted with the state key, which needs a data key (through S3 only).
+    if (props.stateKmsKeyArn) {
+      const keyRegion = /^arn:[^:]+:kms:([a-z0-9-]+):/.exec(props.stateKmsKeyArn)?.[1] ?? stack.region; // the state bucket's region
+      this.diffRole.addToPolicy({ sid: 'StateLockKey', actions: ['kms:GenerateDataKey'], resources: [props.stateKmsKeyArn], conditions: { StringEquals: { 'kms:ViaService': `s3.${keyRegion}.amazonaws.com` } } });
+    }
 
     this.deployRole = role('deploy_role', 'deploy', 'Deploys the platform with cdktf deploy', this.subjects.deploy);
     for (const [i, arn] of (props.deployPolicyArns ?? [`arn:${stack.partition}:iam::aws:policy/AdministratorAccess`]).entries()) {

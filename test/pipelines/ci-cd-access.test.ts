@@ -307,6 +307,11 @@ describe('CiCdAccess options', () => {
     const diff = policy(resource(p, 'aws_iam_role_policy', 'ci_diff_role_policy').policy);
     expect(diff.Statement.find((st: any) => st.Sid === 'StateRead').Resource).toBe(`${STATE}/platform/prod/*`);
     expect(diff.Statement.find((st: any) => st.Sid === 'StateKeyDecrypt')).toMatchObject({ Action: ['kms:Decrypt', 'kms:DescribeKey'] });
+    // It writes the lockfile encrypted with the state key: a data key through S3, nothing else.
+    expect(diff.Statement.find((st: any) => st.Sid === 'StateLockKey')).toEqual({
+      Sid: 'StateLockKey', Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: 'arn:aws:kms:eu-west-1:111122223333:key/abcd',
+      Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
+    });
   });
 
   test('lookupOidcProvider: the account\'s provider of the URL is looked up, none is created', () => {

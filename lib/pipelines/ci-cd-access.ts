@@ -254,7 +254,7 @@ export class CiCdAccess extends Construct {
 
   /**
    * The diff role's refresh statements, rendered at synth from every resource and data source type
-   * of the app: their read actions (REFRESH_ACTIONS, refreshActions) on `*`, HeadBucket on the
+   * of this stack and the stacks that depend on it (the app's stacks this CI plans): their read actions (REFRESH_ACTIONS, refreshActions) on `*`, HeadBucket on the
    * stack's buckets and HeadObject on its S3 objects only. Subclasses may override it.
    */
   protected refreshStatements(): PolicyStatement[] {
@@ -291,9 +291,21 @@ export class CiCdAccess extends Construct {
     return [...unknown].sort();
   }
 
+  /** AWS resources and data sources of this stack and of the stacks applied after it (that depend on it). */
   private synthesizedAwsElements(): Array<{ key: string; element: TerraformResource | TerraformDataSource }> {
+    const own = MlopsStack.of(this);
+    const relevant = new Map<TerraformStack, boolean>();
+    const isRelevant = (st: TerraformStack): boolean => {
+      if (st === own) return true;
+      if (!relevant.has(st)) {
+        relevant.set(st, false);
+        relevant.set(st, st.dependencies.some(isRelevant));
+      }
+      return relevant.get(st)!;
+    };
     const out: Array<{ key: string; element: TerraformResource | TerraformDataSource }> = [];
     for (const c of App.of(this).node.findAll()) {
+      if ((c instanceof TerraformResource || c instanceof TerraformDataSource) && !isRelevant(TerraformStack.of(c))) continue;
       if (c instanceof TerraformResource && c.terraformResourceType.startsWith('aws_')) out.push({ key: c.terraformResourceType, element: c });
       else if (c instanceof TerraformDataSource && c.terraformResourceType.startsWith('aws_')) out.push({ key: `data.${c.terraformResourceType}`, element: c });
     }

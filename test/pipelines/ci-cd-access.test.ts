@@ -4,6 +4,8 @@ import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { EksCluster } from '@cdktf/provider-aws/lib/eks-cluster';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { BUCKET_READ_ACTIONS, OBJECT_READ_ACTIONS, REFRESH_ACTIONS } from '../../lib/pipelines/refresh-actions';
 import { CiCdAccess, CiCdAccessProps } from '../../lib/pipelines/ci-cd-access';
 import { allText, danglingReferences, policy, resource, resources, synthesize, Synthesized } from '../support/synth';
@@ -189,6 +191,24 @@ describe('CiCdAccess diff role refresh policy', () => {
     expect(make()).toThrow(/\[platform\/ci\] the app contains aws_lambda_function, whose refresh \(read\) actions the CI diff role does not know, so cdktf diff would fail on it\. Fix: pass ciCd refreshActions: \{ 'aws_lambda_function': \['<service>:Describe\.\.\.', \.\.\.\] \} \(read calls only, no data-plane reads\)\./);
     const ok = make({ aws_lambda_function: ['lambda:GetFunction'] })();
     expect([].concat(policy(resource(ok.stacks.platform, 'aws_iam_role_policy', 'ci_diff_refresh_policy').policy).Statement[0].Action)).toContain('lambda:GetFunction');
+  });
+});
+
+describe('CiCdAccess refresh scope: this stack and the stacks applied after it', () => {
+  test('a dependent stack\'s types are read, an unrelated stack\'s are not', () => {
+    const s = synthesize((app) => {
+      const stack = testStack(app);
+      new CiCdAccess(stack, 'ci', PROPS);
+      const later = testStack(app, {}, 'later');
+      later.addDependency(stack);
+      new SnsTopic(later, 'topic', {});
+      const other = testStack(app, { namePrefix: 'other-dev' }, 'other');
+      new TerraformResource(other, 'fn', { terraformResourceType: 'aws_lambda_function' });
+      new DynamodbTable(other, 'table', { name: 't', hashKey: 'k', attribute: [{ name: 'k', type: 'S' }] });
+    });
+    const actions: string[] = [].concat(policy(resource(s.stacks.platform, 'aws_iam_role_policy', 'ci_diff_refresh_policy').policy).Statement[0].Action);
+    expect(actions).toContain('sns:GetTopicAttributes');
+    expect(actions.filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
   });
 });
 

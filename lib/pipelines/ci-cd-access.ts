@@ -202,7 +202,7 @@ export class CiCdAccess extends Construct {
     });
     this.node.addMetadata('cdktf-mlops:wildcard-reason', `diff refresh: ${REFRESH_REASON}`);
     validateAtSynth(this, () => this.unreadableTypes().map((type) => ({
-      problem: `the app contains ${type}, whose refresh (read) actions the CI diff role does not know, so cdktf diff would fail on it.`,
+      problem: `the app contains ${type}, whose refresh (read) actions the CI diff role does not know, so cdktf diff would fail on it.`, // this stack or one applied after it
       fix: `pass ciCd refreshActions: { '${type}': ['<service>:Describe...', ...] } (read calls only, no data-plane reads).`,
     })));
     const prefix = (props.stateKeyPrefix ?? 'cdktf-mlops').replace(/^\/+|\/+$/g, '');
@@ -254,8 +254,9 @@ export class CiCdAccess extends Construct {
 
   /**
    * The diff role's refresh statements, rendered at synth from every resource and data source type
-   * of this stack and the stacks that depend on it (the app's stacks this CI plans): their read actions (REFRESH_ACTIONS, refreshActions) on `*`, HeadBucket on the
-   * stack's buckets and HeadObject on its S3 objects only. Subclasses may override it.
+   * of this stack and the stacks that depend on it (the stacks this CI plans): their read actions
+   * (REFRESH_ACTIONS, refreshActions) on `*`, HeadBucket on the stack's buckets and HeadObject on
+   * its S3 objects only. Subclasses may override it.
    */
   protected refreshStatements(): PolicyStatement[] {
     const stack = MlopsStack.of(this);

@@ -234,6 +234,21 @@ describe('CiCdAccess.boundRolesOf', () => {
   });
 });
 
+describe('CiCdAccess actions exist', () => {
+  test('every action of the boundary and of the CI roles\' policies exists in the IAM reference (a misspelt Deny denies nothing)', async () => {
+    const s = synthesize((app) => { new CiCdAccess(testStack(app), 'ci', { ...PROPS, stateKmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/abcd' }); });
+    const p = s.stacks.platform;
+    const docs = [resource(p, 'aws_iam_policy', 'ci_deploy_boundary').policy, ...Object.values(resources(p, 'aws_iam_role_policy')).map((r: any) => r.policy)].map(policy);
+    const missing: string[] = [];
+    for (const a of new Set(docs.flatMap((d) => d.Statement.flatMap((st: any) => [].concat(st.Action))) as string[])) {
+      if (a === '*') continue;
+      const [service, action] = a.split(':');
+      if (!(await iamActionExists(service, action))) missing.push(a);
+    }
+    expect(missing).toEqual([]);
+  });
+});
+
 describe('REFRESH_ACTIONS', () => {
   test('every action of every type exists in the IAM reference and is a Read or List action', async () => {
     const bad: string[] = [];

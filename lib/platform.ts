@@ -272,8 +272,9 @@ export class MlopsPlatform extends Construct {
         stateKeyPrefix: props.backend?.keyPrefix,
         stateKmsKeyArn: props.backend?.kmsKeyId,
       });
-      // The deploy role applies add-ons and workloads; the diff role plans them.
-      this.cluster.addAdminRole('ci_deploy', this.ciCd.deployRole.roleArn);
+      // The deploy role applies add-ons and workloads (unless cluster.adminRoleArns names it already); the diff role plans them.
+      const deployRoleName = this.ciCd.deployRole.role.nameInput;
+      if (!(props.cluster?.adminRoleArns ?? []).some((a) => a.endsWith(`:role/${deployRoleName}`))) this.cluster.addAdminRole('ci_deploy', this.ciCd.deployRole.roleArn);
       this.cluster.addViewerRole('ci_diff', this.ciCd.diffRole.roleArn);
     }
 

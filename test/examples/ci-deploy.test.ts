@@ -136,3 +136,14 @@ describe('adding a model to the reference platform, applied by the CI deploy rol
     expect(can('sagemaker:UpdateModelPackage', 'Approved')).toBe('ExplicitDeny');
   });
 });
+
+describe('the CI deploy role named in cluster.adminRoleArns as well', () => {
+  test('gets one access entry, not two (EKS refuses a second entry for a principal)', () => {
+    const s = synthesize((app) => createReferencePlatform(app, 'mlops-prod', (p) => ({
+      ...p, cluster: { ...p.cluster, adminRoleArns: [...(p.cluster?.adminRoleArns ?? []), `arn:aws:iam::${ACCOUNT}:role/acme-mlops-prod-ci-deploy`] },
+    })));
+    const entries = Object.values(s.stacks[PLATFORM].resource.aws_eks_access_entry).map((e: any) => e.principal_arn);
+    expect(entries.filter((a: string) => /ci-deploy|ci_deploy/.test(a))).toEqual([`arn:aws:iam::${ACCOUNT}:role/acme-mlops-prod-ci-deploy`]);
+    expect(danglingReferences(s)).toEqual([]);
+  });
+});

@@ -49,6 +49,8 @@ export * from './compute/training-schedule';
 export * from './core/schedule';
 export * from './pipelines/retraining-pipeline';
 export * from './pipelines/ci-cd-access';
+export * from './pipelines/refresh-actions';
+export * from './compute/cluster-viewer';
 export * from './core/service-workload';
 export * from './core/container-image';
 export * from './core/gitops-yaml';

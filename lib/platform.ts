@@ -305,6 +305,10 @@ export class MlopsPlatform extends Construct {
         stateKmsKeyArn: props.backend?.kmsKeyId,
       });
       this.containerRegistry?.grantPush(this.ciCd.imagePushRole);
+      // The deploy role applies add-ons and workloads (unless cluster.adminRoleArns names it already); the diff role plans them.
+      const deployRoleName = this.ciCd.deployRole.role.nameInput;
+      if (!(props.cluster?.adminRoleArns ?? []).some((a) => a.endsWith(`:role/${deployRoleName}`))) this.cluster.addAdminRole('ci_deploy', this.ciCd.deployRole.roleArn);
+      this.cluster.addViewerRole('ci_diff', this.ciCd.diffRole.roleArn);
     }
 
     this.experimentTracking = new ExperimentTracking(this.platformStack, 'experiment_tracking', {

@@ -1,12 +1,14 @@
 import { Construct } from 'constructs';
-import { MlopsPlatform } from '../../lib';
+import { MlopsPlatform, MlopsPlatformProps } from '../../lib';
 
-/** The reference platform: what `cdktf synth` builds from this repository. */
-export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): MlopsPlatform {
-  return new MlopsPlatform(scope, id, {
+/** The reference platform: what `cdktf synth` builds from this repository (`edit` lets tests vary its props). */
+export function createReferencePlatform(scope: Construct, id = 'mlops-prod', edit: (props: MlopsPlatformProps) => MlopsPlatformProps = (p) => p): MlopsPlatform {
+  return new MlopsPlatform(scope, id, edit({
     name: 'acme-mlops',
     environment: 'prod',
     region: 'eu-west-1',
+    // Remote state, which the CI roles of ciCd read (diff) and write (deploy).
+    backend: { bucket: 'acme-terraform-state', region: 'eu-west-1' },
     tags: {
       owner: 'ml-platform@acme.example',
       'cost-center': 'cc-4711',
@@ -124,7 +126,7 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
       schedule: 'cron(0 3 ? * MON *)',
       driftMonitor: 'fraud',
     }],
-    ciCd: { repository: 'acme/ml-platform', stateBucketArn: 'arn:aws:s3:::acme-terraform-state' },
+    ciCd: { repository: 'acme/ml-platform' },
     // MLflow from the platform's own ECR repository, built from images/mlflow (official image + PostgreSQL and S3 drivers, RDS CA bundle, IAM auth hook).
     experimentTracking: { image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme-mlops-prod/platform/mlflow:2.22.0-2' },
     modelRegistry: { models: ['fraud'], approverPrincipalArns: ['arn:aws:iam::111122223333:role/acme-release-managers'] },
@@ -183,5 +185,5 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod'): Ml
         rules: ['RowCount > 0', 'IsComplete "user_id"', 'ColumnValues "event_type" in ["view", "click", "purchase"]'],
       }],
     },
-  });
+  }));
 }

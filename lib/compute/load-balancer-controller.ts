@@ -16,7 +16,8 @@ const CLUSTER_TAG = 'aws:ResourceTag/elbv2.k8s.aws/cluster';
  * narrowed: it may create load balancers, target groups and security groups only with the
  * `elbv2.k8s.aws/cluster` tag (tagging them on create), change or delete only the ones carrying
  * it, and add or remove backend ingress rules only on security groups of the cluster's VPC (the
- * node security groups, which do not carry the tag).
+ * node security groups, which do not carry the tag). It may create Elastic Load Balancing's
+ * service-linked role, which an account lacks until its first load balancer.
  */
 export class LoadBalancerController extends HelmAddon {
   private readonly vpcId: string;
@@ -29,6 +30,13 @@ export class LoadBalancerController extends HelmAddon {
     const stack = MlopsStack.of(this);
     const elb = (r: string) => stack.arn('elasticloadbalancing', r);
     this.identity!.addToPolicy(
+      {
+        // The first load balancer of an account needs Elastic Load Balancing's service-linked role (upstream policy).
+        sid: 'ElbServiceLinkedRole',
+        actions: ['iam:CreateServiceLinkedRole'],
+        resources: [stack.arn('iam', 'role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing', { region: false })],
+        conditions: { StringEquals: { 'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com' } },
+      },
       {
         sid: 'Discover',
         actions: ['ec2:DescribeAccountAttributes', 'ec2:DescribeAddresses', 'ec2:DescribeAvailabilityZones', 'ec2:DescribeInternetGateways',

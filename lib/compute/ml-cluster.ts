@@ -32,6 +32,7 @@ import { MetricsServer } from './metrics-server';
 import { LoadBalancerController } from './load-balancer-controller';
 import { ExternalSecretsOperator } from './external-secrets-operator';
 import { NvidiaDevicePlugin } from './nvidia-device-plugin';
+import { ClusterViewer } from './cluster-viewer';
 import type { GpuNodePool } from './gpu-node-pool';
 import type { NodePool } from './node-pool';
 
@@ -201,10 +202,9 @@ export class MlCluster extends Construct implements IIdentityCluster, IAddonClus
     const keys = KeyRing.of(this);
     this.secretsKey = keys.key('cluster');
     this.volumeKey = keys.key('compute');
-    this.volumeKey.allowInKeyPolicy({
-      principal: { AWS: `arn:${stack.partition}:iam::${stack.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling` },
-      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey', 'kms:CreateGrant'],
-    });
+    // Node groups launch through Auto Scaling, whose service-linked role the account may not have yet.
+    this.volumeKey.allowServiceLinkedRole('autoscaling.amazonaws.com', 'AWSServiceRoleForAutoScaling', ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey']);
+    this.volumeKey.allowServiceLinkedRole('autoscaling.amazonaws.com', 'AWSServiceRoleForAutoScaling', ['kms:CreateGrant'], { Bool: { 'kms:GrantIsForAWSResource': 'true' } });
 
     this.logGroup = new EncryptedLogGroup(this, 'control_plane_logs', { name: `/aws/eks/${this.clusterName}/cluster` });
     this.clusterRole = new PlatformRole(this, 'cluster_role', {
@@ -513,6 +513,14 @@ export class MlCluster extends Construct implements IIdentityCluster, IAddonClus
       accessScope: { type: 'cluster' },
       dependsOn: [entry],
     });
+  }
+
+  /**
+   * Gives an IAM role read-only access through an access entry (a CI diff): see ClusterViewer.
+   * `readHelmReleases` (default true) lets it read the Helm release Secrets a helm_release refresh needs.
+   */
+  public addViewerRole(id: string, roleArn: string, opts: { readHelmReleases?: boolean } = {}): ClusterViewer {
+    return new ClusterViewer(this, `${id}_viewer`, { clusterName: this.cluster.name, workloads: this.workloads, roleArn, ...opts });
   }
 
   /**

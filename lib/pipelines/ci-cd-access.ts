@@ -1,13 +1,21 @@
-import { Construct } from 'constructs';
-import { Token } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+import { App, Aspects, Lazy, TerraformDataSource, TerraformResource, TerraformStack, Token } from 'cdktf';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
+import { DataAwsIamOpenidConnectProvider } from '@cdktf/provider-aws/lib/data-aws-iam-openid-connect-provider';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { MlopsStack } from '../core/mlops-stack';
-import { invalid, show } from '../core/errors';
+import { invalid, show, validateAtSynth } from '../core/errors';
 import { PlatformRole } from '../security/platform-role';
 import { IGrantable } from '../security/principal';
-import { PolicyStatement } from '../security/policy-document';
+import { PolicyStatement, renderPolicy } from '../security/policy-document';
+import { BUCKET_READ_ACTIONS, OBJECT_READ_ACTIONS, REFRESH_ACTIONS } from './refresh-actions';
+
+const REFRESH_REASON = 'refresh reads every resource of the app, most of whose ARNs carry ids AWS assigns at apply; the actions are the describe/get-configuration/list-tags calls of the synthesized resource types only, no data-plane reads';
 
 /** The OIDC identity provider of a CI system. */
 export interface CiOidcProvider {
@@ -45,8 +53,22 @@ export interface CiCdAccessProps {
    */
   readonly provider?: CiOidcProvider;
   /**
-   * ARN of an IAM OIDC provider that already exists for `provider.url` (one per account and URL).
-   * @default a new aws_iam_openid_connect_provider
+   * ARN of the IAM OIDC provider that already exists for `provider.url`
+   * (`arn:aws:iam::<account>:oidc-provider/<host>`). An account has at most one provider per URL,
+   * so creating one where it exists fails the apply (EntityAlreadyExists): pass its ARN here, or
+   * set `lookupOidcProvider`.
+   * @default a new aws_iam_openid_connect_provider (unless lookupOidcProvider)
+   */
+  readonly oidcProviderArn?: string;
+  /**
+   * Use the account's existing IAM OIDC provider of `provider.url`, found at plan time by URL
+   * (data aws_iam_openid_connect_provider), instead of creating one.
+   * @default false (a new provider is created unless oidcProviderArn is given)
+   */
+  readonly lookupOidcProvider?: boolean;
+  /**
+   * @deprecated use oidcProviderArn.
+   * @default none
    */
   readonly existingProviderArn?: string;
   /**
@@ -67,10 +89,18 @@ export interface CiCdAccessProps {
    */
   readonly stateKmsKeyArn?: string;
   /**
-   * AWS managed policies (names under `arn:<partition>:iam::aws:policy/`) of the diff role.
-   * @default ["job-function/ViewOnlyAccess"]
+   * AWS managed policies (names under `arn:<partition>:iam::aws:policy/`) the diff role gets on top
+   * of its refresh policy (the read calls of the resource types the app synthesizes).
+   * @default none
    */
   readonly diffPolicies?: string[];
+  /**
+   * Read actions of resource types the library does not know (or to replace its list for a type),
+   * keyed by Terraform type (`aws_lambda_function`, data sources as `data.aws_ssm_parameter`). An
+   * `aws_` type in the app that is neither here nor in REFRESH_ACTIONS is a synth error.
+   * @default none
+   */
+  readonly refreshActions?: Record<string, string[]>;
   /**
    * Policy ARNs the deploy role gets; always bounded by the deploy permissions boundary.
    * @default ["arn:<partition>:iam::aws:policy/AdministratorAccess"]
@@ -87,8 +117,9 @@ const BRANCH = /^(?!\/)(?!.*\/\/)(?!.*\.\.)[A-Za-z0-9._\/-]{1,255}(?<!\/)$/;
  * claims for one repository and branch, each with one-hour sessions:
  *
  * - `imagePush`: `ecr:GetAuthorizationToken`; a ContainerRegistry grants it push to its repositories;
- * - `diff`: read-only (`ViewOnlyAccess` + read of the Terraform state under its key prefix + the S3
- *   lockfile), trusted for pull requests and the branch;
+ * - `diff`: read-only: the refresh (read) calls of the resource types the app synthesizes, derived
+ *   at synth, without data-plane reads, + read of the Terraform state under its key prefix + the S3
+ *   lockfile; trusted for pull requests and the branch;
  * - `deploy`: `deployPolicyArns` (default AdministratorAccess), bounded by a permissions boundary
  *   that denies IAM users and access keys, tampering with CloudTrail, leaving the organization and
  *   changes to the CI roles, the OIDC provider and the boundary itself.
@@ -98,11 +129,21 @@ const BRANCH = /^(?!\/)(?!.*\/\/)(?!.*\.\.)[A-Za-z0-9._\/-]{1,255}(?<!\/)$/;
 export class CiCdAccess extends Construct {
   /** ARN of the OIDC provider the roles trust. */
   public readonly providerArn: string;
+  /** The provider this construct created (neither oidcProviderArn nor lookupOidcProvider given). */
   public readonly oidcProvider?: IamOpenidConnectProvider;
+  /** The lookup of the account's existing provider (lookupOidcProvider). */
+  public readonly oidcProviderLookup?: DataAwsIamOpenidConnectProvider;
   public readonly imagePushRole: PlatformRole;
   public readonly diffRole: PlatformRole;
+  /** The diff role's `refresh` policy: read calls of the resource types the app synthesizes. */
+  public readonly diffRefreshPolicy: IamRolePolicy;
+  /** Read actions per Terraform type the diff role's refresh policy is built from. */
+  public readonly refreshActions: Readonly<Record<string, readonly string[]>>;
   public readonly deployRole: PlatformRole;
+  /** The permissions boundary of the deploy role and of every role in the stacks it applies (boundRolesOf). */
   public readonly deployBoundary: IamPolicy;
+  /** Name of that boundary policy. */
+  public readonly boundaryName: string;
   public readonly subjects: CiSubjects;
   public readonly repository: string;
   public readonly branch: string;
@@ -121,8 +162,12 @@ export class CiCdAccess extends Construct {
     const onBranch = `${repo}:ref:refs/heads/${this.branch}`;
     this.subjects = props.subjects ?? { push: [onBranch], diff: [`${repo}:pull_request`, onBranch], deploy: [onBranch] };
 
-    if (props.existingProviderArn) {
-      this.providerArn = props.existingProviderArn;
+    const existingArn = props.oidcProviderArn ?? props.existingProviderArn;
+    if (existingArn) {
+      this.providerArn = existingArn;
+    } else if (props.lookupOidcProvider) {
+      this.oidcProviderLookup = new DataAwsIamOpenidConnectProvider(this, 'oidc_provider_lookup', { url: provider.url.replace(/\/$/, '') });
+      this.providerArn = this.oidcProviderLookup.arn;
     } else {
       this.oidcProvider = new IamOpenidConnectProvider(this, 'oidc_provider', { url: provider.url.replace(/\/$/, ''), clientIdList: [provider.audience] });
       this.providerArn = this.oidcProvider.arn;
@@ -148,10 +193,26 @@ export class CiCdAccess extends Construct {
       wildcardReason: 'ecr:GetAuthorizationToken supports no resource-level permissions; pushing is granted per repository by ContainerRegistry',
     });
 
-    this.diffRole = role('diff_role', 'diff', 'Runs cdktf diff read-only', this.subjects.diff, props.diffPolicies ?? ['job-function/ViewOnlyAccess']);
+    this.diffRole = role('diff_role', 'diff', 'Runs cdktf diff read-only', this.subjects.diff, props.diffPolicies);
+    this.refreshActions = { ...REFRESH_ACTIONS, ...props.refreshActions };
+    this.diffRefreshPolicy = new IamRolePolicy(this, 'diff_refresh_policy', {
+      name: 'refresh',
+      role: this.diffRole.roleName,
+      policy: Lazy.stringValue({ produce: () => renderPolicy(this.refreshStatements()) }),
+    });
+    this.node.addMetadata('cdktf-mlops:wildcard-reason', `diff refresh: ${REFRESH_REASON}`);
+    validateAtSynth(this, () => this.unreadableTypes().map((type) => ({
+      problem: `the app contains ${type}, whose refresh (read) actions the CI diff role does not know, so cdktf diff would fail on it.`, // this stack or one applied after it
+      fix: `pass ciCd refreshActions: { '${type}': ['<service>:Describe...', ...] } (read calls only, no data-plane reads).`,
+    })));
     const prefix = (props.stateKeyPrefix ?? 'cdktf-mlops').replace(/^\/+|\/+$/g, '');
     this.grantStateRead(this.diffRole, props, prefix);
     this.diffRole.addToPolicy({ sid: 'StateLock', actions: ['s3:PutObject', 's3:DeleteObject'], resources: [`${props.stateBucketArn}/${prefix}/*.tflock`] });
+    // The lockfile is written encrypted with the state key, which needs a data key (through S3 only).
+    if (props.stateKmsKeyArn) {
+      const keyRegion = /^arn:[^:]+:kms:([a-z0-9-]+):/.exec(props.stateKmsKeyArn)?.[1] ?? stack.region; // the state bucket's region
+      this.diffRole.addToPolicy({ sid: 'StateLockKey', actions: ['kms:GenerateDataKey'], resources: [props.stateKmsKeyArn], conditions: { StringEquals: { 'kms:ViaService': `s3.${keyRegion}.amazonaws.com` } } });
+    }
 
     this.deployRole = role('deploy_role', 'deploy', 'Deploys the platform with cdktf deploy', this.subjects.deploy);
     for (const [i, arn] of (props.deployPolicyArns ?? [`arn:${stack.partition}:iam::aws:policy/AdministratorAccess`]).entries()) {
@@ -165,12 +226,91 @@ export class CiCdAccess extends Construct {
     this.deployRole.addToPolicy({ sid: 'StateWrite', actions: ['s3:PutObject', 's3:DeleteObject'], resources: [`${props.stateBucketArn}/${prefix}/*`] });
     if (props.stateKmsKeyArn) this.deployRole.addToPolicy({ sid: 'StateKeyEncrypt', actions: ['kms:GenerateDataKey', 'kms:Encrypt'], resources: [props.stateKmsKeyArn] });
 
+    this.boundaryName = stack.naming.name(this, 'iam-policy', 'ci', 'deploy', 'boundary');
     this.deployBoundary = new IamPolicy(this, 'deploy_boundary', {
-      name: stack.naming.name(this, 'iam-policy', 'ci', 'deploy', 'boundary'),
+      name: this.boundaryName,
       description: `Permissions boundary of the CI deploy role of ${props.repository}`,
       policy: JSON.stringify({ Version: '2012-10-17', Statement: this.boundaryStatements(stack) }),
     });
     this.deployRole.role.permissionsBoundary = this.deployBoundary.arn;
+    this.boundRolesOf(stack);
+  }
+
+  /**
+   * Gives every IAM role of `stack` without a permissions boundary the deploy boundary, at synth.
+   * The boundary lets the deploy role create and change only roles that carry it, so every stack
+   * the deploy role applies needs this (this construct's own stack gets it automatically).
+   */
+  public boundRolesOf(stack: TerraformStack): void {
+    const arn = stack === MlopsStack.of(this) ? this.deployBoundary.arn
+      : stack instanceof MlopsStack ? stack.arn('iam', `policy/${this.boundaryName}`, { region: false }) : undefined;
+    if (!arn) invalid(this, `boundRolesOf(${stack.node.path}) names a stack that is not an MlopsStack.`, 'pass an MlopsStack (its partition and account resolve the boundary ARN).');
+    Aspects.of(stack).add({
+      visit: (node: IConstruct) => {
+        if (node instanceof IamRole && node.permissionsBoundaryInput === undefined) node.permissionsBoundary = arn;
+      },
+    });
+  }
+
+  /**
+   * The diff role's refresh statements, rendered at synth from every resource and data source type
+   * of this stack and the stacks that depend on it (the stacks this CI plans): their read actions
+   * (REFRESH_ACTIONS, refreshActions) on `*`, HeadBucket on the stack's buckets and HeadObject on
+   * its S3 objects only. Subclasses may override it.
+   */
+  protected refreshStatements(): PolicyStatement[] {
+    const stack = MlopsStack.of(this);
+    const actions = new Set<string>();
+    const objects: string[] = [];
+    const buckets: string[] = [];
+    for (const el of this.synthesizedAwsElements()) {
+      for (const a of this.refreshActions[el.key] ?? []) actions.add(a);
+      if (MlopsStack.of(el.element) !== stack) continue;
+      if (el.key === 'aws_s3_object') {
+        const o = el.element as S3Object;
+        objects.push(`arn:${stack.partition}:s3:::${o.bucketInput}/${o.keyInput}`);
+      }
+      if (el.key === 'aws_s3_bucket') buckets.push((el.element as S3Bucket).arn);
+    }
+    // Budgets' reads are scoped to the account's budgets (ViewBudget is not named like a read).
+    const budgets = [...actions].filter((a) => a.startsWith('budgets:')).sort();
+    const statements: PolicyStatement[] = [{ sid: 'Refresh', actions: [...actions].filter((a) => !budgets.includes(a)).sort(), resources: ['*'], wildcardReason: REFRESH_REASON }];
+    if (budgets.length > 0) statements.push({ sid: 'RefreshBudgets', actions: budgets, resources: [stack.arn('budgets', 'budget/*', { region: false })] });
+    if (buckets.length > 0) statements.push({ sid: 'RefreshBuckets', actions: [...BUCKET_READ_ACTIONS], resources: buckets });
+    if (objects.length > 0) statements.push({ sid: 'RefreshObjects', actions: [...OBJECT_READ_ACTIONS], resources: objects });
+    return statements;
+  }
+
+  /** `aws_` types of the app without known refresh actions (and S3 buckets and objects of other stacks). */
+  private unreadableTypes(): string[] {
+    const stack = MlopsStack.of(this);
+    const unknown = new Set<string>();
+    for (const el of this.synthesizedAwsElements()) {
+      if (!(el.key in this.refreshActions)) unknown.add(el.key);
+      else if (['aws_s3_object', 'aws_s3_bucket'].includes(el.key) && MlopsStack.of(el.element) !== stack) unknown.add(`${el.key} (in stack ${MlopsStack.of(el.element).node.id})`);
+    }
+    return [...unknown].sort();
+  }
+
+  /** AWS resources and data sources of this stack and of the stacks applied after it (that depend on it). */
+  private synthesizedAwsElements(): Array<{ key: string; element: TerraformResource | TerraformDataSource }> {
+    const own = MlopsStack.of(this);
+    const relevant = new Map<TerraformStack, boolean>();
+    const isRelevant = (st: TerraformStack): boolean => {
+      if (st === own) return true;
+      if (!relevant.has(st)) {
+        relevant.set(st, false);
+        relevant.set(st, st.dependencies.some(isRelevant));
+      }
+      return relevant.get(st)!;
+    };
+    const out: Array<{ key: string; element: TerraformResource | TerraformDataSource }> = [];
+    for (const c of App.of(this).node.findAll()) {
+      if ((c instanceof TerraformResource || c instanceof TerraformDataSource) && !isRelevant(TerraformStack.of(c))) continue;
+      if (c instanceof TerraformResource && c.terraformResourceType.startsWith('aws_')) out.push({ key: c.terraformResourceType, element: c });
+      else if (c instanceof TerraformDataSource && c.terraformResourceType.startsWith('aws_')) out.push({ key: `data.${c.terraformResourceType}`, element: c });
+    }
+    return out;
   }
 
   /** The push role as a grantee (ContainerRegistry.grantPush(ci.imagePush)). */
@@ -179,21 +319,59 @@ export class CiCdAccess extends Construct {
   }
 
   /**
-   * Statements of the deploy role's permissions boundary: allow everything the attached policies
-   * allow, except the guard rails. Subclasses may override it to add denies.
+   * Statements of the deploy permissions boundary, which bounds the deploy role and every IAM role
+   * of the stack (see boundRolesOf): allow everything the attached policies allow, except the guard
+   * rails. Subclasses may override it to add denies.
+   *
+   * - no IAM users or access keys, no permissions for existing users or groups;
+ * - only the platform's own managed policies (`<prefix>-*`) get new versions;
+   * - every role the deploy role creates carries this boundary, no boundary is removed, and only
+   *   roles that carry it get their policies or trust changed (so no unbounded role gains power);
+   * - roles passed to services or assumed are the platform's own (`<prefix>-*`);
+   * - the CI roles' trust, managed policies, boundary and settings stay as applied by an administrator
+   *   (their inline grants may grow, still bounded: adding a model adds grants);
+   * - the boundary and the CI identity provider stay unchanged;
+   * - trails are never stopped or deleted; only the platform's own trails (`<prefix>-*`) get their
+   *   settings and event selectors changed;
+   * - KMS keys are never scheduled for deletion or disabled; only the platform's keys (with a
+   *   `alias/<prefix>-*` alias) get their key policy changed.
    */
   protected boundaryStatements(stack: MlopsStack): unknown[] {
-    const ciRoles = stack.arn('iam', `role/${stack.naming.prefix}-ci-*`, { region: false });
-    const self = stack.arn('iam', `policy/${stack.naming.name(this, 'iam-policy', 'ci', 'deploy', 'boundary')}`, { region: false });
+    const prefix = stack.naming.prefix;
+    const ciRoles = stack.arn('iam', `role/${prefix}-ci-*`, { region: false });
+    const platformRoles = stack.arn('iam', `role/${prefix}-*`, { region: false });
+    const self = stack.arn('iam', `policy/${this.boundaryName}`, { region: false });
+    const unbounded = { StringNotEquals: { 'iam:PermissionsBoundary': self } };
     return [
       { Sid: 'AllowWithinBoundary', Effect: 'Allow', Action: '*', Resource: '*' },
       { Sid: 'NoLongLivedCredentials', Effect: 'Deny', Action: ['iam:CreateUser', 'iam:CreateAccessKey', 'iam:UpdateAccessKey', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile', 'iam:CreateServiceSpecificCredential'], Resource: '*' },
-      { Sid: 'KeepAuditTrail', Effect: 'Deny', Action: ['cloudtrail:StopLogging', 'cloudtrail:DeleteTrail', 'cloudtrail:UpdateTrail', 'cloudtrail:PutEventSelectors', 'cloudtrail:DeleteEventDataStore', 'cloudtrail:StopEventDataStoreIngestion', 'organizations:LeaveOrganization'], Resource: '*' },
+      {
+        Sid: 'NoUserOrGroupPermissions',
+        Effect: 'Deny',
+        Action: ['iam:PutUserPolicy', 'iam:AttachUserPolicy', 'iam:PutUserPermissionsBoundary', 'iam:DeleteUserPermissionsBoundary', 'iam:PutGroupPolicy', 'iam:AttachGroupPolicy', 'iam:AddUserToGroup'],
+        Resource: '*',
+      },
+      {
+        Sid: 'OnlyPlatformPoliciesChange',
+        Effect: 'Deny',
+        Action: ['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicyVersion'],
+        NotResource: stack.arn('iam', `policy/${prefix}-*`, { region: false }),
+      },
+      { Sid: 'NewRolesCarryTheBoundary', Effect: 'Deny', Action: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary'], Resource: '*', Condition: unbounded },
+      { Sid: 'NoBoundaryRemoval', Effect: 'Deny', Action: 'iam:DeleteRolePermissionsBoundary', Resource: '*' },
+      {
+        Sid: 'OnlyBoundedRolesChange',
+        Effect: 'Deny',
+        Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:UpdateAssumeRolePolicy'],
+        Resource: '*',
+        Condition: unbounded,
+      },
+      { Sid: 'PassAndAssumeOnlyPlatformRoles', Effect: 'Deny', Action: ['iam:PassRole', 'sts:AssumeRole'], NotResource: platformRoles },
       {
         Sid: 'NoChangesToCiAccess',
         Effect: 'Deny',
-        Action: ['iam:UpdateAssumeRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy',
-          'iam:PutRolePermissionsBoundary', 'iam:DeleteRolePermissionsBoundary', 'iam:UpdateRole', 'iam:UpdateRoleDescription', 'iam:DeleteRole', 'iam:TagRole', 'iam:UntagRole'],
+        Action: ['iam:UpdateAssumeRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:PutRolePermissionsBoundary',
+          'iam:UpdateRole', 'iam:UpdateRoleDescription', 'iam:DeleteRole', 'iam:TagRole', 'iam:UntagRole'],
         Resource: ciRoles,
       },
       { Sid: 'NoChangesToBoundary', Effect: 'Deny', Action: ['iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy', 'iam:TagPolicy', 'iam:UntagPolicy'], Resource: self },
@@ -203,6 +381,21 @@ export class CiCdAccess extends Construct {
         Action: ['iam:DeleteOpenIDConnectProvider', 'iam:UpdateOpenIDConnectProviderThumbprint', 'iam:AddClientIDToOpenIDConnectProvider', 'iam:RemoveClientIDFromOpenIDConnectProvider',
           'iam:TagOpenIDConnectProvider', 'iam:UntagOpenIDConnectProvider'],
         Resource: stack.arn('iam', `oidc-provider/${this.providerHost}`, { region: false }),
+      },
+      { Sid: 'KeepAuditTrail', Effect: 'Deny', Action: ['cloudtrail:StopLogging', 'cloudtrail:DeleteTrail', 'cloudtrail:DeleteEventDataStore', 'cloudtrail:StopEventDataStoreIngestion', 'organizations:LeaveOrganization'], Resource: '*' },
+      {
+        Sid: 'OnlyPlatformTrailsChange',
+        Effect: 'Deny',
+        Action: ['cloudtrail:UpdateTrail', 'cloudtrail:PutEventSelectors', 'cloudtrail:PutInsightSelectors', 'cloudtrail:RemoveTags'],
+        NotResource: stack.arn('cloudtrail', `trail/${prefix}-*`),
+      },
+      { Sid: 'KeepKeys', Effect: 'Deny', Action: ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:DisableKeyRotation', 'kms:DeleteImportedKeyMaterial'], Resource: '*' },
+      {
+        Sid: 'OnlyPlatformKeyPolicies',
+        Effect: 'Deny',
+        Action: 'kms:PutKeyPolicy',
+        Resource: '*',
+        Condition: { 'ForAllValues:StringNotLike': { 'kms:ResourceAliases': `alias/${prefix}-*` } },
       },
     ];
   }
@@ -227,6 +420,20 @@ export class CiCdAccess extends Construct {
     if (branch.startsWith('refs/')) invalid(this, `branch ${show(branch)} includes the ref prefix.`, 'pass the branch name only, e.g. "main".');
     if (!/^https:\/\/[a-z0-9.-]+(\/[A-Za-z0-9._~\/-]*)?$/.test(provider.url)) {
       invalid(this, `provider.url ${show(provider.url)} is not an https issuer URL.`, 'use e.g. "https://token.actions.githubusercontent.com".');
+    }
+    const arnProp = props.oidcProviderArn !== undefined ? 'oidcProviderArn' : 'existingProviderArn';
+    const arn = props.oidcProviderArn ?? props.existingProviderArn;
+    if (props.oidcProviderArn !== undefined && props.existingProviderArn !== undefined) {
+      invalid(this, 'both oidcProviderArn and existingProviderArn are set.', 'set oidcProviderArn only (existingProviderArn is its deprecated name).');
+    }
+    if (arn !== undefined && props.lookupOidcProvider) {
+      invalid(this, `both ${arnProp} and lookupOidcProvider are set.`, `choose one: ${arnProp} names the existing provider, lookupOidcProvider finds it by URL.`);
+    }
+    if (arn !== undefined && !Token.isUnresolved(arn)) {
+      const host = provider.url.replace(/^https:\/\//, '').replace(/\/$/, '');
+      const m = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/(.+)$/.exec(arn);
+      if (!m) invalid(this, `${arnProp} ${show(arn)} is not an IAM OIDC provider ARN.`, `use "arn:aws:iam::<account>:oidc-provider/${host}".`);
+      if (m[1] !== host) invalid(this, `${arnProp} ${show(arn)} is the provider of ${show(m[1])}, not of provider.url ${show(provider.url)}.`, `use the ARN ending in "oidc-provider/${host}", or set provider.url to its issuer.`);
     }
     if (!provider.audience) invalid(this, 'provider.audience is empty.', 'use the audience the CI requests, e.g. "sts.amazonaws.com".');
     for (const [role, subs] of Object.entries(props.subjects ?? {})) {

@@ -256,6 +256,7 @@ export class RetrainingPipeline extends Construct {
         sid: 'RegisterCandidate',
         actions: ['sagemaker:CreateModelPackage'],
         resources: [stack.arn('sagemaker', `model-package-group/${group}`), stack.arn('sagemaker', `model-package/${group}/*`)],
+        conditions: { StringEquals: { 'sagemaker:ModelApprovalStatus': 'PendingManualApproval' } },
       },
       { sid: 'DescribeCluster', actions: ['eks:DescribeCluster'], resources: [props.team.cluster.clusterArn] },
       ...stateMachineStatements(this.key, stateMachineArn),

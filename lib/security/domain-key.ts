@@ -71,9 +71,40 @@ export class DomainKey extends Construct {
     return this.key.arn;
   }
 
-  /** Lets a service principal or a service-linked role use the key directly, scoped by conditions. */
+  /**
+   * Lets a service principal or an IAM role that exists use the key directly, scoped by conditions.
+   * A role ARN in a key policy must exist when the policy is put (else MalformedPolicyDocument):
+   * service-linked roles, which an account may not have yet, go through allowServiceLinkedRole.
+   */
   public allowInKeyPolicy(grant: KeyPolicyGrant): void {
+    const aws = 'AWS' in grant.principal ? grant.principal.AWS : undefined;
+    if (aws !== undefined && aws.includes(':role/aws-service-role/')) {
+      invalid(this, `key policy principal ${show(aws)} is a service-linked role, which may not exist yet (the key policy would be refused as malformed).`,
+        'use allowServiceLinkedRole(service, roleName, actions), which matches the role by aws:PrincipalArn.');
+    }
     this.serviceGrants.push(grant);
+  }
+
+  /**
+   * Lets the service-linked role `roleName` of `service` (e.g. `autoscaling.amazonaws.com`,
+   * `AWSServiceRoleForAutoScaling`) use the key, whether or not the account has the role yet: the
+   * statement's principal is any principal of this account (`kms:CallerAccount`) whose ARN is the
+   * role's (`aws:PrincipalArn`), so the key policy is valid before the service creates its role.
+   */
+  public allowServiceLinkedRole(service: string, roleName: string, actions: string[], conditions?: Record<string, Record<string, string | string[]>>): void {
+    if (!/^[a-z0-9.-]+\.amazonaws\.com$/.test(service)) invalid(this, `service ${show(service)} is not a service principal.`, 'use e.g. "autoscaling.amazonaws.com".');
+    if (!/^[\w+=,.@-]{1,64}$/.test(roleName)) invalid(this, `roleName ${show(roleName)} is not an IAM role name.`, 'use e.g. "AWSServiceRoleForAutoScaling".');
+    const stack = MlopsStack.of(this);
+    const roleArn = `arn:${stack.partition}:iam::${stack.accountId}:role/aws-service-role/${service}/${roleName}`;
+    this.serviceGrants.push({
+      principal: { AWS: '*' },
+      actions,
+      conditions: {
+        ...conditions,
+        StringEquals: { ...conditions?.StringEquals, 'kms:CallerAccount': stack.accountId },
+        ArnEquals: { ...conditions?.ArnEquals, 'aws:PrincipalArn': roleArn },
+      },
+    });
   }
 
   /** Encrypt and decrypt, only when called through `viaServices` (e.g. `s3`), if given. */

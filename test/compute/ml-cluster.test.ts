@@ -98,6 +98,16 @@ describe('MlCluster (defaults)', () => {
     expect(resource(p, 'aws_eks_addon', 'cluster_addon_coredns').depends_on).toEqual(['aws_eks_node_group.cluster_system_node_group']);
   });
 
+  test('the compute key admits Auto Scaling\'s service-linked role by aws:PrincipalArn, so the key policy is valid before the role exists', () => {
+    const doc = policy(resource(p, 'aws_kms_key', 'keys_compute_key').policy);
+    expect(JSON.stringify(doc)).not.toMatch(/"AWS":"arn:[^"]*aws-service-role/);
+    const slr = doc.Statement.filter((st: any) => /AWSServiceRoleForAutoScaling$/.test(st.Condition?.ArnEquals?.['aws:PrincipalArn'] ?? ''));
+    expect(slr.map((st: any) => st.Principal)).toEqual([{ AWS: '*' }, { AWS: '*' }]);
+    expect(slr.map((st: any) => st.Condition.StringEquals)).toEqual([{ 'kms:CallerAccount': '${data.aws_caller_identity.caller_identity.account_id}' }, { 'kms:CallerAccount': '${data.aws_caller_identity.caller_identity.account_id}' }]);
+    expect(slr[1]).toMatchObject({ Action: ['kms:CreateGrant'], Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } });
+    expect(slr[0].Action).not.toContain('kms:CreateGrant');
+  });
+
   test('every launch template requires IMDSv2 with hop limit 1 and encrypts the root volume with the compute key', () => {
     const lts = Object.values(resources(p, 'aws_launch_template')) as any[];
     expect(lts.length).toBeGreaterThan(0);
@@ -183,8 +193,20 @@ describe('MlCluster (defaults)', () => {
     expect(mutating).toHaveLength(3);
     for (const st of mutating) expect(JSON.stringify(st.Condition)).toMatch(/elbv2\.k8s\.aws\/cluster/);
     const all = doc.Statement.flatMap((st: any) => [].concat(st.Action));
-    expect(all).not.toContain('iam:CreateServiceLinkedRole');
     expect(all.filter((a: string) => /^ec2:(Run|Terminate)/.test(a))).toEqual([]);
+  });
+
+  test('the load balancer controller may create Elastic Load Balancing\'s service-linked role, and no other', () => {
+    const doc = policy(resource(p, 'aws_iam_role_policy', 'cluster_load_balancer_controller_identity_role_policy').policy);
+    const slr = doc.Statement.filter((st: any) => [].concat(st.Action).includes('iam:CreateServiceLinkedRole' as never));
+    expect(slr).toEqual([{
+      Sid: 'ElbServiceLinkedRole',
+      Effect: 'Allow',
+      Action: 'iam:CreateServiceLinkedRole',
+      Resource: 'arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.caller_identity.account_id}:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing',
+      Condition: { StringEquals: { 'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com' } },
+    }]);
+    expect(doc.Statement.flatMap((st: any) => [].concat(st.Action)).filter((a: string) => a.startsWith('iam:'))).toEqual(['iam:CreateServiceLinkedRole']);
   });
 
   test('the load balancer controller\'s actions name resources they apply to (IAM ignores the others)', () => {

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Yaml } from 'cdk8s';
 import { createReferencePlatform } from '../../examples/enterprise-platform/platform';
 import { clusterScopedCount, unorderedClusterResources } from '../compute/cluster-ordering';
+import { REFRESH_ACTIONS } from '../../lib/pipelines/refresh-actions';
 import { allObjects, allText, danglingReferences, resource, resources, schemaViolations, synthesize, Synthesized } from '../support/synth';
 
 describe('the reference platform (examples/enterprise-platform)', () => {
@@ -67,6 +68,38 @@ describe('the reference platform (examples/enterprise-platform)', () => {
     expect(k8s.token).toBeUndefined();
     const outputs = Object.keys(s.stacks['mlops-prod-platform'].output);
     expect(outputs.some((o) => /endpoint/.test(o))).toBe(true);
+  });
+
+  test('both stacks keep remote state in the bucket the CI roles are granted (S3 lockfile)', () => {
+    for (const name of ['mlops-prod-platform', 'mlops-prod-workloads']) {
+      expect(s.stacks[name].terraform.backend).toEqual({ s3: { bucket: 'acme-terraform-state', region: 'eu-west-1', key: `cdktf-mlops/${name}.tfstate`, encrypt: true, use_lockfile: true } });
+    }
+    const p = s.stacks['mlops-prod-platform'];
+    const diff = JSON.parse(resource(p, 'aws_iam_role_policy', 'ci_diff_role_policy').policy).Statement;
+    const deploy = JSON.parse(resource(p, 'aws_iam_role_policy', 'ci_deploy_role_policy').policy).Statement;
+    expect(diff.find((st: any) => st.Sid === 'StateRead').Resource).toBe('arn:${data.aws_partition.partition.partition}:s3:::acme-terraform-state/cdktf-mlops/*');
+    expect(deploy.find((st: any) => st.Sid === 'StateWrite').Resource).toBe('arn:${data.aws_partition.partition.partition}:s3:::acme-terraform-state/cdktf-mlops/*');
+  });
+
+  test('the CI roles reach the cluster: deploy as cluster-admin, diff as viewer', () => {
+    const p = s.stacks['mlops-prod-platform'];
+    expect(resource(p, 'aws_eks_access_policy_association', 'cluster_ci_deploy_cluster_admin')).toMatchObject({ principal_arn: '${aws_iam_role.ci_deploy_role_role.arn}', access_scope: { type: 'cluster' } });
+    expect(resource(p, 'aws_eks_access_policy_association', 'cluster_ci_diff_viewer_view')).toMatchObject({ principal_arn: '${aws_iam_role.ci_diff_role_role.arn}', access_scope: { type: 'cluster' } });
+    expect(resource(p, 'aws_eks_access_entry', 'cluster_ci_diff_viewer_access_entry').kubernetes_groups).toEqual(['cdktf-mlops:viewer']);
+  });
+
+  test('the CI diff role can refresh every AWS resource and data source type the app synthesizes', () => {
+    const refresh = JSON.parse(resource(s.stacks['mlops-prod-platform'], 'aws_iam_role_policy', 'ci_diff_refresh_policy').policy);
+    const granted = new Set(refresh.Statement.flatMap((st: any) => [].concat(st.Action)));
+    const missing: string[] = [];
+    for (const stack of Object.values(s.stacks)) {
+      const types = [...Object.keys(stack.resource ?? {}), ...Object.keys(stack.data ?? {}).map((t) => `data.${t}`)].filter((t) => /^(data\.)?aws_/.test(t));
+      for (const t of types) {
+        if (!(t in REFRESH_ACTIONS)) missing.push(`${t}: unknown`);
+        for (const a of REFRESH_ACTIONS[t] ?? []) if (!granted.has(a)) missing.push(`${t}: ${a}`);
+      }
+    }
+    expect(missing).toEqual([]);
   });
 
   test('kubernetes_manifest addresses are <kind>_<namespace>_<name>', () => {

@@ -119,6 +119,8 @@ describe('RetrainingPipeline', () => {
     const actions = rolePolicy.Statement.flatMap((st: any) => [].concat(st.Action));
     const reg = rolePolicy.Statement.find((st: any) => st.Sid === 'RegisterCandidate');
     expect(reg.Action).toBe('sagemaker:CreateModelPackage');
+    // Registered versions start PendingManualApproval: the engine cannot register one as Approved.
+    expect(reg.Condition).toEqual({ StringEquals: { 'sagemaker:ModelApprovalStatus': 'PendingManualApproval' } });
     expect(reg.Resource).toEqual([
       'arn:${data.aws_partition.partition.partition}:sagemaker:eu-west-1:${data.aws_caller_identity.caller_identity.account_id}:model-package-group/acme-dev-churn',
       'arn:${data.aws_partition.partition.partition}:sagemaker:eu-west-1:${data.aws_caller_identity.caller_identity.account_id}:model-package/acme-dev-churn/*',

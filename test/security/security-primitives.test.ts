@@ -17,13 +17,15 @@ describe('DomainKey and KeyRing', () => {
       const ring = KeyRing.of(stack);
       ring.key('lake');
       ring.key('logs');
+      ring.key('slr').allowServiceLinkedRole('autoscaling.amazonaws.com', 'AWSServiceRoleForAutoScaling', ['kms:Decrypt']);
+      ring.key('slr').allowServiceLinkedRole('autoscaling.amazonaws.com', 'AWSServiceRoleForAutoScaling', ['kms:CreateGrant'], { Bool: { 'kms:GrantIsForAWSResource': 'true' } });
       expect(KeyRing.of(stack).key('lake')).toBe(ring.key('lake'));
     });
   });
 
   test('one rotating customer-managed key per domain with an alias and a 30-day deletion window', () => {
     const keys = resources(s.stacks.platform, 'aws_kms_key');
-    expect(Object.keys(keys).sort()).toEqual(['keys_lake_key', 'keys_logs_key']);
+    expect(Object.keys(keys).sort()).toEqual(['keys_lake_key', 'keys_logs_key', 'keys_slr_key']);
     expect(keys.keys_lake_key).toMatchObject({ enable_key_rotation: true, rotation_period_in_days: 365, deletion_window_in_days: 30, multi_region: false });
     expect(resource(s.stacks.platform, 'aws_kms_alias', 'keys_lake_alias')).toMatchObject({ name: 'alias/acme-dev-lake', target_key_id: '${aws_kms_key.keys_lake_key.key_id}' });
     expect(danglingReferences(s)).toEqual([]);
@@ -41,6 +43,30 @@ describe('DomainKey and KeyRing', () => {
       Principal: { Service: 'logs.eu-west-1.amazonaws.com' },
       Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:${data.aws_partition.partition.partition}:logs:eu-west-1:${data.aws_caller_identity.caller_identity.account_id}:log-group:*' } },
     });
+  });
+
+  test('a service-linked role is matched by aws:PrincipalArn, never named as principal (it may not exist yet)', () => {
+    const p = policy(resource(s.stacks.platform, 'aws_kms_key', 'keys_slr_key').policy);
+    expect(JSON.stringify(p)).not.toMatch(/"AWS":"arn:[^"]*aws-service-role/);
+    expect(p.Statement[1]).toEqual({
+      Sid: 'Service0', Effect: 'Allow', Principal: { AWS: '*' }, Action: ['kms:Decrypt'], Resource: '*',
+      Condition: {
+        StringEquals: { 'kms:CallerAccount': '${data.aws_caller_identity.caller_identity.account_id}' },
+        ArnEquals: { 'aws:PrincipalArn': 'arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.caller_identity.account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling' },
+      },
+    });
+    expect(p.Statement[2].Condition.Bool).toEqual({ 'kms:GrantIsForAWSResource': 'true' });
+  });
+
+  test('naming a service-linked role as key policy principal is an error', () => {
+    const stack = testStack(new App({ outdir: '/tmp/cdktf-mlops-bad' }));
+    const key = new DomainKey(stack, 'k', { domain: 'compute' });
+    expect(() => key.allowInKeyPolicy({ principal: { AWS: 'arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling' }, actions: ['kms:Decrypt'] }))
+      .toThrow(/^\[platform\/k\] key policy principal "arn:aws:iam::111122223333:role\/aws-service-role\/autoscaling\.amazonaws\.com\/AWSServiceRoleForAutoScaling" is a service-linked role, which may not exist yet \(the key policy would be refused as malformed\)\. Fix: use allowServiceLinkedRole\(service, roleName, actions\), which matches the role by aws:PrincipalArn\.$/);
+    expect(() => key.allowServiceLinkedRole('autoscaling', 'AWSServiceRoleForAutoScaling', ['kms:Decrypt']))
+      .toThrow(/^\[platform\/k\] service "autoscaling" is not a service principal\. Fix: use e\.g\. "autoscaling\.amazonaws\.com"\.$/);
+    expect(() => key.allowServiceLinkedRole('autoscaling.amazonaws.com', 'role/x', ['kms:Decrypt']))
+      .toThrow(/^\[platform\/k\] roleName "role\/x" is not an IAM role name\. Fix: use e\.g\. "AWSServiceRoleForAutoScaling"\.$/);
   });
 
   test('bad domain names and deletion windows are errors', () => {

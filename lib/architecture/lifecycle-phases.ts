@@ -24,6 +24,8 @@ import { AlertTopic } from '../monitoring/alert-topic';
 import { DriftMonitor } from '../monitoring/drift-monitor';
 import { RetrainingPipeline } from '../pipelines/retraining-pipeline';
 import { QueuedRetraining } from '../pipelines/queued-retraining';
+import { ModelPromotion } from '../pipelines/model-promotion';
+import { PredictionCapture } from '../serving/prediction-capture';
 import { Network } from '../network/network';
 import { KeyRing } from '../security/key-ring';
 import { MlCluster } from '../compute/ml-cluster';
@@ -86,9 +88,10 @@ function defaultPhases(): Map<AnyClass, LifecyclePhase> {
     ...[Team, TrainingJob, TrainingSchedule, GpuNodePool].map((c) => [c, 'training'] as const),
     ...[ExperimentTracking, ModelRegistry, ContainerRegistry].map((c) => [c, 'registry'] as const),
     // CI/CD registers and stages model versions and pushes images: promotion. The approver role is assigned per instance.
-    ...[CiCdAccess].map((c) => [c, 'approval'] as const),
+    // ModelPromotion copies an approved package to where serving reads.
+    ...[CiCdAccess, ModelPromotion].map((c) => [c, 'approval'] as const),
     ...[ModelService, BatchInference, ModelIngress].map((c) => [c, 'serving'] as const),
-    ...[Observability, AlertTopic].map((c) => [c, 'monitoring'] as const),
+    ...[Observability, AlertTopic, PredictionCapture].map((c) => [c, 'monitoring'] as const),
     ...[DriftMonitor].map((c) => [c, 'drift'] as const),
     ...[RetrainingPipeline, QueuedRetraining].map((c) => [c, 'retraining'] as const),
     ...[Network, KeyRing, MlCluster, NodePool, ClusterAutoscaler, MetricsServer, LoadBalancerController, ExternalSecretsOperator, NvidiaDevicePlugin,

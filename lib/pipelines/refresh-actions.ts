@@ -94,6 +94,7 @@ export const REFRESH_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   'data.aws_caller_identity': [],
   'data.aws_partition': [],
   'data.aws_iam_session_context': ['iam:GetRole'],
+  'data.aws_lakeformation_data_lake_settings': ['lakeformation:GetDataLakeSettings'],
   'data.aws_iam_openid_connect_provider': ['iam:ListOpenIDConnectProviders', 'iam:GetOpenIDConnectProvider'],
 };
 

@@ -50,7 +50,7 @@ describe('MlCluster.addViewerRole and addAdminRole for CI roles', () => {
   test('it reads Secrets only in the Helm releases\' namespaces (a helm_release refresh reads its release Secret)', () => {
     const helm = resource(p, 'aws_eks_access_policy_association', 'cluster_ci_diff_viewer_helm_releases');
     expect(helm.policy_arn).toBe('arn:${data.aws_partition.partition.partition}:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy');
-    const releaseNamespaces = [...new Set(Object.values(resources(p, 'helm_release')).map((r: any) => r.namespace))].sort();
+    const releaseNamespaces = [...new Set(Object.values(resources(s.stacks['platform-addons'], 'helm_release')).map((r: any) => r.namespace))].sort();
     expect(helm.access_scope).toEqual({ type: 'namespace', namespaces: releaseNamespaces });
     expect(releaseNamespaces).not.toContain('serving');
   });

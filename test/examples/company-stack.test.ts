@@ -54,10 +54,10 @@ describe('company stack: an added AcmeModelService gets the platform\'s cross-cu
   let s: Synthesized;
   beforeAll(() => {
     s = synthesize((app) => {
-      const platform = new AcmePlatform(app, 'acme-ml-prod', { environment: 'prod', costCenter: 'cc-4711', observability: { models: { churn: { latencyP95Seconds: 0.15 } } } });
+      const platform = new AcmePlatform(app, 'acme-ml-prod', { environment: 'prod', costCenter: 'cc-4711', containerRegistry: { accountId: '111122223333', models: ['churn', 'upsell'] }, observability: { models: { churn: { latencyP95Seconds: 0.15 } } } });
       platform.addModel(CHURN);
       platform.addModel({
-        name: 'upsell', modelVersion: '1', image: '111122223333.dkr.ecr.eu-central-1.amazonaws.com/acme/upsell:1.0.0', team: 'growth', costCenter: 'cc-4711', critical: false,
+        name: 'upsell', modelVersion: '1', image: '111122223333.dkr.ecr.eu-central-1.amazonaws.com/acme-ml-prod/models/upsell:1.0.0', team: 'growth', costCenter: 'cc-4711', critical: false,
         autoscaling: { scaleToZero: true, targetRequestsPerSecond: 20, prometheusAddress: PROM, activationQuery: 'sum(rate(gateway_requests_total{route="upsell"}[2m]))' },
         release: { strategy: 'canary', prometheusAddress: PROM },
       });
@@ -95,7 +95,7 @@ describe('company stack: an added AcmeModelService gets the platform\'s cross-cu
   });
 
   test('KEDA and Argo Rollouts are installed for an added model that scales to zero and declares a release', () => {
-    const p = s.stacks['acme-ml-prod-platform'];
+    const p = s.stacks['acme-ml-prod-addons'];
     const charts = Object.values(resources(p, 'helm_release')).map((r: any) => r.chart);
     expect(charts).toEqual(expect.arrayContaining(['keda', 'argo-rollouts']));
     expect(object(s, 'ScaledObject', 'upsell', 'serving').spec.scaleTargetRef).toMatchObject({ kind: 'Rollout', name: 'upsell' });

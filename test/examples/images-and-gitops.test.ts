@@ -128,13 +128,14 @@ describe('the reference platform: the YAML written for GitOps can be applied', (
     expect(JSON.stringify(withDollarBrace[0].doc.metadata)).not.toContain('${');
   });
 
-  test('names known at synth are resolved: lake buckets, the Glue database, the MLflow artifact bucket', () => {
+  test('names known at synth are resolved: lake buckets, the Glue database, the MLflow artifact bucket, the model package group', () => {
     expect(values.resolved.map((v) => [v.expression, v.value])).toEqual([
       ['aws_glue_catalog_database.data_lake_features_database.name', 'acme_mlops_prod_lake_features'],
       ['aws_s3_bucket.data_lake_curated_bucket_bucket.bucket', 'acme-mlops-prod-lake-curated'],
       ['aws_s3_bucket.data_lake_features_bucket_bucket.bucket', 'acme-mlops-prod-lake-features'],
       ['aws_s3_bucket.data_lake_raw_bucket_bucket.bucket', 'acme-mlops-prod-lake-raw'],
       ['aws_s3_bucket.experiment_tracking_artifact_bucket_bucket.bucket', 'acme-mlops-prod-mlflow-artifacts'],
+      ['aws_sagemaker_model_package_group.model_registry_fraud.model_package_group_name', 'acme-mlops-prod-fraud'],
     ]);
     const deployment = docs.find((d) => d.doc.kind === 'Deployment' && d.doc.metadata.name === 'fraud')!.doc;
     expect(JSON.stringify(deployment)).toContain('s3://acme-mlops-prod-lake-curated/');
@@ -182,8 +183,9 @@ describe('the reference platform: the YAML written for GitOps can be applied', (
     const filled = fs.readdirSync(out).flatMap((f) => loadAll(fs.readFileSync(path.join(out, f), 'utf8')) as any[]);
     expect(JSON.stringify(filled)).not.toMatch(/\(\([A-Za-z0-9_.-]+:[A-Za-z0-9_-]+\)\)/);
     expect(schemaViolations(filled)).toEqual([]);
-    const secret = filled.find((o) => o.kind === 'ExternalSecret' && o.metadata.name === 'mlflow-db');
-    expect(secret.spec.target.template.data.MLFLOW_BACKEND_STORE_URI).toContain(`@filled-${values.deployTime[0].output.length}:5432/`);
+    const mlflow = filled.find((o) => o.kind === 'Deployment' && o.metadata.name === 'mlflow');
+    const uri = mlflow.spec.template.spec.containers[0].env.find((e: any) => e.name === 'MLFLOW_BACKEND_STORE_URI').value;
+    expect(uri).toContain(`@filled-${values.deployTime[0].output.length}:5432/`);
     expect(() => fillPlatformValues(dir, out, () => ({}))).toThrow(/^stack mlops-prod-platform has no string output cross_stack_output_aws_db_instance_experiment_tracking_database_address/);
   });
 });

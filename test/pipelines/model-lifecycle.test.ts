@@ -5,8 +5,8 @@ import { DataLake } from '../../lib/data/data-lake';
 import { allObjects, arr, danglingReferences, object, policy, resource, resources, schemaViolations, synthesize, Synthesized } from '../support/synth';
 import { TAGS, testStack } from '../support/fixtures';
 
-const IMAGE = '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud:1.4.0';
-const TRAIN = '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud-train:1.4.0';
+const IMAGE = '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme-mlops-prod/models/fraud:1.4.0';
+const TRAIN = '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme-mlops-prod/models/fraud-train:1.4.0';
 const retrain = { team: 'fraud', image: TRAIN, command: ['python', '-m', 'fraud.train'], gpus: 1, inferenceImage: IMAGE, servedModel: 'fraud' };
 
 const props: MlopsPlatformProps = {
@@ -15,6 +15,7 @@ const props: MlopsPlatformProps = {
   cluster: { publicEndpointCidrs: ['203.0.113.0/24'] },
   teams: [{ name: 'fraud', accessRoleArn: 'arn:aws:iam::111122223333:role/acme-team-fraud', quota: { gpus: 8 } }],
   ciCd: { repository: 'acme/ml-platform' },
+  containerRegistry: { accountId: '111122223333', models: ['fraud', 'fraud-train'] },
   modelRegistry: { models: ['fraud'], approverPrincipalArns: ['arn:aws:iam::111122223333:role/acme-release-managers'] },
   serving: {
     models: [{ name: 'fraud', modelVersion: '4', image: IMAGE }],

@@ -59,16 +59,6 @@ export const CHECKOV_DEVIATIONS: readonly CheckovDeviation[] = [
     deviations: (m) => of(m, 'aws_cloudtrail').filter((t) => !t.values.sns_topic_name).map((t) => on(t, `CloudTrail ${t.address} has no SNS topic.`)),
   },
   {
-    checkId: 'CKV_AWS_161', title: 'Ensure RDS database has IAM authentication enabled',
-    reason: 'the database\'s only client is the MLflow tracking server, which connects with a static SQLAlchemy URI and cannot refresh 15-minute IAM tokens; the master password is managed and rotated by RDS in Secrets Manager.',
-    deviations: (m) => of(m, 'aws_db_instance').filter((d) => d.values.iam_database_authentication_enabled !== true).map((d) => on(d, `database ${d.address} has no IAM authentication.`)),
-  },
-  {
-    checkId: 'CKV_AWS_118', title: 'Ensure that enhanced monitoring is enabled for Amazon RDS instances',
-    reason: 'not enabled yet (open gap): enhanced monitoring needs a monitoring role and interval on the database construct; Performance Insights and CloudWatch RDS metrics are on meanwhile.',
-    deviations: (m) => of(m, 'aws_db_instance').filter((d) => !(Number(d.values.monitoring_interval) > 0)).map((d) => on(d, `database ${d.address} has no enhanced monitoring (monitoring_interval).`)),
-  },
-  {
     checkId: 'CKV_AWS_241', title: 'Ensure that Kinesis Firehose Delivery Streams are encrypted with CMK',
     reason: 'a delivery stream whose source is a Kinesis stream cannot set server_side_encryption (AWS allows it for Direct PUT only): records are encrypted by the source stream\'s customer-managed key and by the destination bucket\'s key.',
     deviations: (m) => of(m, 'aws_kinesis_firehose_delivery_stream').filter((f) => list(f.values.kinesis_source_configuration).length > 0 && list(f.values.server_side_encryption)[0]?.key_type !== 'CUSTOMER_MANAGED_CMK')

@@ -15,6 +15,7 @@ import { checkName } from '../core/naming';
 import { DataClassification } from '../core/tagging';
 import { DomainKey } from './domain-key';
 import { IGrantable } from './principal';
+import { recordLocationNeed } from '../governance/system/needs';
 
 /** A storage-class transition of current object versions. */
 export interface BucketTransition {
@@ -246,6 +247,7 @@ export class SecureBucket extends Construct {
       },
     );
     this.encryptionKey?.grantDecrypt(principal, 's3');
+    recordLocationNeed(principal, this.bucket, p, 'read', ['s3:GetObject'], [`${this.bucket.arn}/${p}*`]);
   }
 
   /** Write (put, multipart) objects under `prefix`; no delete, no read. Encrypt through S3 only. */
@@ -256,6 +258,7 @@ export class SecureBucket extends Construct {
       resources: [`${this.bucket.arn}/${p}*`],
     });
     this.encryptionKey?.grantEncryptDecrypt(principal, 's3');
+    recordLocationNeed(principal, this.bucket, p, 'write', ['s3:PutObject'], [`${this.bucket.arn}/${p}*`]);
   }
 
   /** Delete objects under `prefix` (versions stay recoverable until lifecycle expiry). */

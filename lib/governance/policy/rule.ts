@@ -19,6 +19,12 @@ export interface PolicyRule {
   readonly anchor: string;
   /** How to fix a violation. */
   readonly fix: string;
+  /**
+   * `system`: the rule reads the whole platform at once (every stack of the pack, the declared needs),
+   * so the pack runs it once per synth over the system model rather than once per stack.
+   * @default "stack"
+   */
+  readonly scope?: 'stack' | 'system';
   /** The failing resources of `model`. */
   check(model: PlatformModel): RuleViolation[];
 }

@@ -5,7 +5,7 @@ import { Annotations, App, Aspects, IAspect, TerraformElement, TerraformStack } 
 import { invalid, show } from '../core/errors';
 import { modelOfStack, NEEDS_FILE, PlatformModel, Severity, stackDependencies } from './policy/model';
 import { declaredNeeds } from './system/needs';
-import { evaluateRules, Finding, formatFinding, PolicyRule, Suppression } from './policy/rule';
+import { evaluateRules, Finding, formatFinding, PolicyRule, Suppression, suppresses } from './policy/rule';
 import { AWS_RULES } from './policy/rules-aws';
 import { KUBERNETES_RULES } from './policy/rules-kubernetes';
 import { COST_RULES } from './policy/rules-cost';
@@ -94,7 +94,7 @@ export class PolicyPack implements IAspect {
         ...evaluateRules(model, this.rules.filter((r) => r.scope !== 'system'), this.suppressions, this.overrides),
         ...this.evaluateSystem().filter((x) => x.stack === stack.node.id),
       ];
-      for (const x of f) if (x.suppressed) this.used.add(this.suppressions.find((s) => s.reason === x.suppressed)!);
+      for (const x of f) if (x.suppressed) this.used.add(this.suppressions.find((s) => s.reason === x.suppressed && suppresses(s, x.ruleId, x))!);
       this.byStack.set(stack, f);
       this.findings.push(...f);
       this.writeReport();

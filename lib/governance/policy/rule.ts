@@ -59,6 +59,11 @@ export interface Suppression {
   readonly reason: string;
 }
 
+/** Whether suppression `s` accepts a finding of `ruleId` on `t` (path prefix or exact address). */
+export function suppresses(s: Suppression, ruleId: string, t: { readonly path: string; readonly address: string }): boolean {
+  return s.ruleId === ruleId && (s.path === undefined || t.path === s.path || t.path.startsWith(`${s.path}/`) || t.address === s.path);
+}
+
 /** Runs `rules` over `model`, applying `suppressions` and severity overrides. */
 export function evaluateRules(model: PlatformModel, rules: readonly PolicyRule[], suppressions: readonly Suppression[] = [],
   severityOverrides: Record<string, Severity> = {}): Finding[] {
@@ -66,7 +71,7 @@ export function evaluateRules(model: PlatformModel, rules: readonly PolicyRule[]
   for (const rule of rules) {
     for (const v of rule.check(model)) {
       const t = v.target;
-      const s = suppressions.find((x) => x.ruleId === rule.id && (x.path === undefined || t.path === x.path || t.path.startsWith(`${x.path}/`) || t.address === x.path));
+      const s = suppressions.find((x) => suppresses(x, rule.id, t));
       findings.push({
         ruleId: rule.id, title: rule.title, severity: severityOverrides[rule.id] ?? rule.severity, anchor: rule.anchor,
         stack: t.stack, address: t.address, path: t.path, message: v.message, fix: rule.fix,

@@ -23,6 +23,7 @@ import { AlertTopic, AlertTopicProps } from './monitoring/alert-topic';
 import { AuditTrail, AuditTrailProps } from './governance/audit-trail';
 import { CostControls, CostControlsProps } from './governance/cost-controls';
 import { PolicyPack, PolicyPackProps } from './governance/policy-pack';
+import { knownDefectSuppressions } from './governance/system/known-defects';
 import { DriftMonitor, DriftMonitorProps } from './monitoring/drift-monitor';
 import { ArchitectureDiagram } from './architecture/architecture-diagram';
 import { BatchDeclaration, ModelDeclaration, ModelServing } from './serving/model-serving';
@@ -363,7 +364,12 @@ export class MlopsPlatform extends Construct {
       ...(this.platformStack.profile.deletionProtection ? {} : { 'MLOPS-RDS-002': 'warning' }),
       ...((props.cluster?.publicEndpointCidrs ?? []).length > 0 ? { 'MLOPS-EKS-001': 'warning' } : {}),
     };
-    this.policyPack = PolicyPack.applyTo(this, { ...props.policy, severityOverrides: { ...profileOptOuts, ...props.policy?.severityOverrides } });
+    this.policyPack = PolicyPack.applyTo(this, {
+      ...props.policy,
+      // Your suppressions first (their reasons are reported), then the TEMPORARY known library defects of issue 14.
+      suppressions: [...(props.policy?.suppressions ?? []), ...knownDefectSuppressions(this)],
+      severityOverrides: { ...profileOptOuts, ...props.policy?.severityOverrides },
+    });
     // cdktf.out/architecture.html: the platform drawn as the ML lifecycle, from the construct tree.
     ArchitectureDiagram.of(this);
   }

@@ -118,7 +118,7 @@ export class PolicyPack implements IAspect {
         model.defaultTags[s.node.id] = m.defaultTags;
         model.providers![s.node.id] = json.provider ?? {};
         const appliedFrom = (s as { appliedFrom?: unknown }).appliedFrom;
-        model.stacks!.push({ name: s.node.id, path: s.node.path, dependsOn: stackDependencies(json), ...(appliedFrom === 'anywhere' || appliedFrom === 'cluster-network' ? { appliedFrom } : {}) });
+        model.stacks!.push({ name: s.node.id, path: s.node.path, dependsOn: [...new Set([...stackDependencies(json), ...s.dependencies.map((d) => d.node.id)])], ...(appliedFrom === 'anywhere' || appliedFrom === 'cluster-network' ? { appliedFrom } : {}) });
       }
       this.systemModel = model;
     }

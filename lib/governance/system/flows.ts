@@ -371,38 +371,65 @@ export function alertFlows(s: SystemModel): SystemFlow[] {
 }
 
 const NEEDS_CLUSTER = /^(helm_release|kubernetes_[a-z_]+|aws_eks_addon|aws_eks_pod_identity_association|aws_eks_access_entry|aws_eks_access_policy_association|aws_eks_node_group|aws_eks_fargate_profile)$/;
+const CLUSTER_REF = /\$\{[^}]*?\b(aws_eks_cluster\.[A-Za-z0-9_-]+)/;
+
+/**
+ * The model cluster a resource acts on, and whether it references it: `cluster_name` of EKS resources, the
+ * helm/kubernetes provider configuration (host reference, or `--cluster-name` of its exec) of the others.
+ * Undefined when it acts on a cluster outside the model.
+ */
+function clusterOf(s: SystemModel, r: TfResource): { cluster: TfResource; referenced: boolean } | undefined {
+  const m = s.platform;
+  const clusters = m.resources.filter((c) => c.type === 'aws_eks_cluster');
+  const byName = (name: unknown) => clusters.find((c) => typeof name === 'string' && iamOf(s).concrete.nameOf(c) === name);
+  const byRef = (text: string) => {
+    const mm = CLUSTER_REF.exec(text);
+    return mm ? clusters.find((c) => c.address === mm[1] && c.stack === r.stack) : undefined;
+  };
+  if (r.type.startsWith('aws_eks_')) {
+    const ref = byRef(JSON.stringify(r.values.cluster_name ?? ''));
+    if (ref) return { cluster: ref, referenced: true };
+    const named = byName(r.values.cluster_name);
+    return named ? { cluster: named, referenced: false } : undefined;
+  }
+  const provider = JSON.stringify(m.providers?.[r.stack]?.[r.type.split('_')[0]] ?? {});
+  const ref = byRef(provider);
+  if (ref) return { cluster: ref, referenced: true };
+  // Configured from another stack's outputs (cdktf cross-stack reference): applied after that stack.
+  const remote = clusters.find((c) => c.stack !== r.stack && provider.includes(`cross_stack_output_${c.address.replace('.', '_')}_`));
+  if (remote) return { cluster: remote, referenced: true };
+  const mm = /"--cluster-name","([^"]+)"/.exec(provider);
+  const named = mm ? byName(mm[1]) : undefined;
+  return named ? { cluster: named, referenced: false } : undefined;
+}
 
 /** Resources that need the cluster depend on it (reference, depends_on, their provider's configuration, or their stack's apply order). */
 export function clusterFlows(s: SystemModel): SystemFlow[] {
   const m = s.platform;
-  const clusters = m.resources.filter((r) => r.type === 'aws_eks_cluster');
-  if (clusters.length === 0) return [];
   const out: SystemFlow[] = [];
-  const clusterStacks = new Set(clusters.map((c) => c.stack));
   for (const stack of new Set(m.resources.filter((r) => NEEDS_CLUSTER.test(r.type)).map((r) => r.stack))) {
     const inStack = m.resources.filter((r) => r.stack === stack);
     const byAddress = new Map(inStack.map((r) => [r.address, r]));
     const reaches = new Map<string, boolean>();
     const refsOf = (r: TfResource): string[] => [...Object.values(r.references).flat(), ...list(r.values.depends_on).map((d) => String(d).replace(/^\$\{|\}$/g, ''))];
-    const reach = (address: string, seen: Set<string>): boolean => {
-      if (address.startsWith('aws_eks_cluster.')) return true;
-      if (reaches.has(address)) return reaches.get(address)!;
+    const reach = (address: string, cluster: string, seen: Set<string>): boolean => {
+      if (address === cluster) return true;
       if (seen.has(address)) return false;
       seen.add(address);
       const r = byAddress.get(address);
-      const ok = !!r && refsOf(r).some((a) => reach(a, seen));
-      reaches.set(address, ok);
-      return ok;
+      return !!r && refsOf(r).some((a) => reach(a, cluster, seen));
     };
-    const providerRefs = (type: string): string[] => {
-      const name = type.split('_')[0];
-      const text = JSON.stringify(m.providers?.[stack]?.[name] ?? {});
-      return [...text.matchAll(/\$\{[^}]*?\b([a-z][a-z0-9]*_[a-z0-9_]+)\.([A-Za-z0-9_-]+)/g)].map((x) => `${x[1]}.${x[2]}`).filter((a) => !a.startsWith('data.'));
-    };
-    const viaStack = !clusterStacks.has(stack) && (s.stacks.find((x) => x.name === stack)?.dependsOn ?? []).some((d) => clusterStacks.has(d));
+    const dependsOn = s.stacks.find((x) => x.name === stack)?.dependsOn ?? [];
     for (const r of inStack.filter((x) => NEEDS_CLUSTER.test(x.type))) {
-      const ok = viaStack || refsOf(r).some((a) => reach(a, new Set())) || providerRefs(r.type).some((a) => reach(a, new Set()));
-      if (!ok) out.push({ kind: 'cluster', from: r.address, to: clusters.map((c) => c.address).join(', '), status: 'broken', target: r, detail: `${r.address} needs the EKS cluster but neither references it, depends on it, uses a provider configured from it, nor is in a stack applied after it: on the first apply it is created before the cluster exists and fails` });
+      const c = clusterOf(s, r);
+      if (!c) continue;
+      const key = `${r.address} ${c.cluster.address}`;
+      if (reaches.has(key)) continue;
+      const ok = c.referenced || (c.cluster.stack === stack ? refsOf(r).some((a) => reach(a, c.cluster.address, new Set())) : dependsOn.includes(c.cluster.stack));
+      reaches.set(key, ok);
+      out.push(ok
+        ? { kind: 'cluster', from: r.address, to: c.cluster.address, status: 'ok', target: r, detail: c.referenced ? 'references the cluster' : 'ordered after the cluster' }
+        : { kind: 'cluster', from: r.address, to: c.cluster.address, status: 'broken', target: r, detail: `${r.address} acts on ${c.cluster.address} by its name only: it neither references the cluster, depends on it, nor is in a stack applied after it, so on the first apply it is created before the cluster exists and fails` });
     }
   }
   return out;
@@ -412,14 +439,13 @@ export function clusterFlows(s: SystemModel): SystemFlow[] {
 export function endpointFlows(s: SystemModel): SystemFlow[] {
   const m = s.platform;
   const out: SystemFlow[] = [];
-  const clusters = m.resources.filter((r) => r.type === 'aws_eks_cluster');
-  if (clusters.length === 0) return [];
   for (const stack of new Set(m.resources.filter((r) => /^(helm_release|kubernetes_)/.test(r.type)).map((r) => r.stack))) {
     const first = m.resources.find((r) => r.stack === stack && /^(helm_release|kubernetes_)/.test(r.type))!;
+    const cluster = clusterOf(s, first)?.cluster;
+    if (!cluster) continue;
     const info = s.stacks.find((x) => x.name === stack);
     // Reported on the stack itself (its construct path), not on one of its resources.
     const target: TfResource = { stack, type: 'stack', name: stack, address: `stack ${stack}`, path: info?.path ?? stack, values: {}, references: {} };
-    const cluster = clusters.find((c) => c.stack === stack) ?? clusters.find((c) => (info?.dependsOn ?? []).includes(c.stack)) ?? clusters[0];
     const vpc = firstBlock(cluster.values.vpc_config) ?? {};
     const isPublic = vpc.endpoint_public_access !== false;
     const cidrs = list(vpc.public_access_cidrs).map(String);
@@ -430,7 +456,7 @@ export function endpointFlows(s: SystemModel): SystemFlow[] {
     if (info?.appliedFrom === 'anywhere' && (!isPublic || (cidrs.length > 0 && !cidrs.includes('0.0.0.0/0')))) {
       broken = `stack ${stack} is applied from anywhere but ${cluster.address} ${isPublic ? `admits only ${cidrs.join(', ')}` : 'has a private endpoint only'}`;
     } else if (info?.appliedFrom === undefined && !isPublic && sgIngress.length === 0) {
-      broken = `stack ${stack} applies ${first.type} resources to the private-only endpoint of ${cluster.address}, and no security group rule admits TCP 443 on the cluster security group from where it is applied (declare appliedFrom: 'cluster-network' and run it there, or add the runner's source)`;
+      broken = `stack ${stack} applies ${first.type} resources to the private-only endpoint of ${cluster.address}, and no security group rule admits TCP 443 on the cluster security group from where it is applied`;
     }
     out.push(broken
       ? { kind: 'endpoint', from: stack, to, status: 'broken', target, detail: `${broken}: terraform apply times out reaching the API` }

@@ -4,7 +4,7 @@ import { allObjects, danglingReferences, schemaViolations, synthesize, Synthesiz
 import { modelOfOutdir, PlatformModel } from '../../lib/governance/policy/model';
 import { evaluateRules, Finding } from '../../lib/governance/policy/rule';
 import { DEFAULT_RULES } from '../../lib/governance/policy-pack';
-import { badFixture, goodFixture } from './fixtures/policy-fixtures';
+import { badFixture, goodFixture, LIBRARY_DEFECTS } from './fixtures/policy-fixtures';
 import { declaredNeeds } from '../../lib/governance/system/needs';
 import { App } from 'cdktf';
 
@@ -12,17 +12,6 @@ let bad: Synthesized;
 let good: Synthesized;
 let badFindings: Finding[];
 let goodFindings: Finding[];
-
-/**
- * TEMPORARY (issue 14 items 1, 2): the library's MlCluster in the good fixture still names its cluster by a
- * literal in pod identity associations and applies helm releases to its private endpoint from an undeclared
- * place; remove these when those items land.
- */
-const LIBRARY_DEFECTS = [
-  { ruleId: 'MLOPS-EKS-004', path: 'platform/cluster', reason: 'TEMPORARY (issue 14 item 1): literal cluster_name in the library cluster.' },
-  { ruleId: 'MLOPS-EKS-005', path: 'platform', reason: 'TEMPORARY (issue 14 item 2): helm releases on a private endpoint.' },
-  { ruleId: 'MLOPS-EKS-005', path: 'workloads', reason: 'TEMPORARY (issue 14 item 2): manifests on a private endpoint.' },
-];
 
 beforeAll(() => {
   const apps: Record<string, App> = {};

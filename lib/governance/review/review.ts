@@ -7,6 +7,8 @@ import { GPU_INSTANCE } from '../policy/rules-cost';
 import { PRICE_TABLE } from './prices';
 import { complianceReport, ControlResult } from './compliance';
 import { groupBy } from '../../core/collections';
+import { systemModelOf } from '../system/system-model';
+import { systemFlows } from '../system/flows';
 
 /** What one IAM role can do. */
 export interface RoleInventory {
@@ -33,6 +35,13 @@ export interface Review {
   readonly charts: Array<{ address: string; chart: string; version: string; repository: string }>;
   /** Which controls the platform implements, and with which resources. */
   readonly compliance: ControlResult[];
+  /**
+   * The flows of the system model with their status: data (who writes and reads each location), IAM needs,
+   * separation of duties, network paths, images, placement, budgets, alerts, cluster order and API reach.
+   */
+  readonly flows: Array<{ kind: string; from: string; to: string; status: 'ok' | 'broken'; detail: string }>;
+  /** Whether the declared needs of the grants were available (cdktf.out written by a policy pack; not plans). */
+  readonly declaredNeeds: boolean;
   readonly cost: { priceTable: string; lines: Array<{ address: string; item: string; baselineMonthly: number; ceilingMonthly: number; basis: string }>; baselineMonthly: number; ceilingMonthly: number };
 }
 
@@ -69,6 +78,9 @@ export function review(model: PlatformModel, opts: ReviewOptions = {}): Review {
     images: images(model),
     charts: of(model, 'helm_release').map((h) => ({ address: h.address, chart: String(h.values.chart), version: String(h.values.version ?? 'unpinned'), repository: String(h.values.repository ?? '') })),
     compliance: complianceReport(model, findings),
+    flows: systemFlows(systemModelOf(model)).map((f) => ({ kind: f.kind, from: f.from, to: f.to, status: f.status, detail: f.detail }))
+      .sort((a, b) => a.kind.localeCompare(b.kind) || (a.status === b.status ? 0 : a.status === 'broken' ? -1 : 1) || a.from.localeCompare(b.from)),
+    declaredNeeds: model.needs !== undefined,
     cost: cost(model),
   };
 }

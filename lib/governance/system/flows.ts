@@ -387,7 +387,8 @@ function clusterOf(s: SystemModel, r: TfResource): { cluster: TfResource; refere
     return mm ? clusters.find((c) => c.address === mm[1] && c.stack === r.stack) : undefined;
   };
   if (r.type.startsWith('aws_eks_')) {
-    const ref = byRef(JSON.stringify(r.values.cluster_name ?? ''));
+    const planned = (r.references.cluster_name ?? []).find((a) => a.startsWith('aws_eks_cluster.'));
+    const ref = byRef(JSON.stringify(r.values.cluster_name ?? '')) ?? clusters.find((c) => c.address === planned && c.stack === r.stack);
     if (ref) return { cluster: ref, referenced: true };
     const named = byName(r.values.cluster_name);
     return named ? { cluster: named, referenced: false } : undefined;

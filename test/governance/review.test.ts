@@ -14,6 +14,8 @@ import { testCluster } from '../support/fixtures';
 import { SecureBucket } from '../../lib/security/secure-bucket';
 import { KeyRing } from '../../lib/security/key-ring';
 import { AuditTrail } from '../../lib/governance/audit-trail';
+import { declaredNeeds } from '../../lib/governance/system/needs';
+import { App } from 'cdktf';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 
@@ -44,9 +46,34 @@ function run(...argv: string[]) {
 
 let good: Synthesized;
 let bad: Synthesized;
+let goodApp: App;
+let badApp: App;
 beforeAll(() => {
-  good = synthesize(goodFixture);
-  bad = synthesize(badFixture);
+  good = synthesize((app) => { goodFixture(app); goodApp = app; });
+  bad = synthesize((app) => { badFixture(app); badApp = app; });
+});
+
+describe('flows of the system model', () => {
+  test('the review lists the flows and their status, in a markdown section', () => {
+    const r = review({ ...readModel(good.outdir), needs: declaredNeeds(goodApp) }, { suppressions: LIBRARY_DEFECTS });
+    expect(r.declaredNeeds).toBe(true);
+    expect(r.flows).toEqual(expect.arrayContaining([
+      { kind: 'data-read', from: 'sysgood/reader', to: 's3://acme-sysgood-lake/in/', status: 'ok', detail: 'reads what sysgood/writer writes' },
+      { kind: 'network', from: 'Deployment client/caller', to: 'Service server/api:80', status: 'ok', detail: 'egress and ingress allow TCP 8080' },
+      { kind: 'image', from: 'Deployment server/built', to: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/acme-sysgood/app:1.0.0', status: 'ok', detail: 'pushed by acme-sysgood-pusher' },
+      { kind: 'placement', from: 'Deployment server/trainer', to: 'aws_eks_node_group.gpu_nodes', status: 'ok', detail: 'fits 1 node pool(s)' },
+    ]));
+    expect(toMarkdown(r)).toContain('| network | Deployment client/caller | Service server/api:80 | ok | egress and ingress allow TCP 8080 |');
+  });
+  test('broken flows say what breaks at run time; without declared needs the review says so', () => {
+    const r = review({ ...readModel(bad.outdir), needs: declaredNeeds(badApp) });
+    expect(r.flows.filter((f) => f.status === 'broken' && f.kind === 'data-read')).toEqual([
+      { kind: 'data-read', from: 'sysbad/reader', to: 's3://acme-sysbad-lake/in/', status: 'broken', detail: 'reads s3://acme-sysbad-lake/in/ but nothing in the platform is granted write there: the reader finds no data at run time' },
+    ]);
+    const plain = review(readModel(bad.outdir));
+    expect(plain.declaredNeeds).toBe(false);
+    expect(toMarkdown(plain)).toContain('the declared needs of the grants were not available');
+  });
 });
 
 test('fixtures resolve', () => {
@@ -152,7 +179,7 @@ describe('output formats', () => {
   });
   test('JSON round-trips every section', () => {
     const j = JSON.parse(run('review', bad.outdir, '--format', 'json', '--fail-on', 'none').stdout);
-    expect(Object.keys(j).sort()).toEqual(['charts', 'compliance', 'cost', 'encryption', 'findings', 'generatedBy', 'images', 'objectCount', 'publicEndpoints', 'resourceCount', 'roles', 'rules', 'source']);
+    expect(Object.keys(j).sort()).toEqual(['charts', 'compliance', 'cost', 'declaredNeeds', 'encryption', 'findings', 'flows', 'generatedBy', 'images', 'objectCount', 'publicEndpoints', 'resourceCount', 'roles', 'rules', 'source']);
     expect(j.findings).toHaveLength(r.findings.length);
   });
   test('SARIF 2.1.0: valid against the official schema, for a cdktf.out and a plan', () => {

@@ -34,6 +34,22 @@ describe('PolicyPack as an aspect', () => {
     expect(message).not.toContain('MLOPS-COST-001');
   });
 
+  test('system rules run on any composition: the whole app is one model, with the needs its grants declared', () => {
+    const app = tmpApp();
+    badFixture(app);
+    PolicyPack.applyTo(app.node.findChild('sysbad') as TerraformStack);
+    let message = '';
+    try {
+      app.synth();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('[sysbad/reader/role] MLOPS-FLOW-001 (error, cdktf-mlops system model: data flows): reads s3://acme-sysbad-lake/in/ but nothing in the platform is granted write there: the reader finds no data at run time Fix: grant write on the location');
+    expect(message).toContain('[sysbad/decrypter/role] MLOPS-IAM-003 (error, cdktf-mlops system model: IAM evaluation (@cloud-copilot/iam-simulate)): aws_iam_role.decrypter_role is denied what its grants declare: kms:Decrypt on ${aws_kms_key.foreign_key.arn} (ImplicitlyDenied)');
+    const needs = JSON.parse(fs.readFileSync(path.join(app.outdir, 'declared-needs-sysbad.json'), 'utf8')).needs;
+    expect(needs).toContainEqual(expect.objectContaining({ principalPath: 'sysbad/reader', role: 'aws_iam_role.reader_role', kind: 'read', location: { store: 'aws_s3_bucket.lake_bucket', prefix: 'in/' } }));
+  });
+
   test('the workloads stack is checked too: Kubernetes objects map to their kubernetes_manifest path', () => {
     const app = tmpApp();
     badFixture(app);

@@ -26,14 +26,21 @@ function simulate(): Simulator {
   const { RequestContextImpl } = require(path.join(dist, 'requestContext.js'));
   const { DiscoveryContextKeyConstraints } = require(path.join(dist, 'context_keys', 'discoveryContextKeyConstraints.js'));
   /* eslint-enable @typescript-eslint/no-var-requires */
+  // Documents are parsed once: the same concretized document objects are passed for every request.
+  const loaded = new WeakMap<object, unknown>();
+  const load = (policy: any, name: string) => {
+    let p = loaded.get(policy);
+    if (!p) loaded.set(policy, p = loadPolicy(policy, { name }));
+    return p;
+  };
   simulator = (sim: Simulation): EvaluationResult => authorize({
     request: new AwsRequestImpl(sim.request.principal, sim.request.resource, sim.request.action, new RequestContextImpl(sim.request.contextVariables)),
     sessionPolicy: undefined,
-    identityPolicies: sim.identityPolicies.map((p) => loadPolicy(p.policy, { name: p.name })),
+    identityPolicies: sim.identityPolicies.map((p) => load(p.policy, p.name)),
     serviceControlPolicies: [],
     resourceControlPolicies: [],
-    resourcePolicy: sim.resourcePolicy ? loadPolicy(sim.resourcePolicy, { name: 'resource-policy' }) : undefined,
-    permissionBoundaries: sim.permissionBoundaryPolicies?.map((p) => loadPolicy(p.policy, { name: p.name })),
+    resourcePolicy: sim.resourcePolicy ? load(sim.resourcePolicy, 'resource-policy') : undefined,
+    permissionBoundaries: sim.permissionBoundaryPolicies?.map((p) => load(p.policy, p.name)),
     vpcEndpointPolicies: undefined,
     simulationParameters: { simulationMode: 'Strict', discoveryContextKeyConstraints: new DiscoveryContextKeyConstraints([]) },
     serviceSettings: { s3: {} },
@@ -157,6 +164,10 @@ export class IamEvaluator {
   private run(req: IamRequest): IamDecision {
     const d = this.docsOf(req.identity);
     const resourcePolicy = this.resourcePolicyFor(req.resource, req.identity.target.stack);
+    // Nothing can allow a request no Allow statement names (IAM denies by default): skip the engine.
+    if (!mayAllow(d.identity, req.action) && !(resourcePolicy && mayAllow([resourcePolicy], req.action, this.arnOf(req.identity)))) {
+      return { result: 'ImplicitlyDenied', notEvaluated: d.notEvaluated };
+    }
     const result = simulate()({
       request: {
         principal: this.arnOf(req.identity), action: req.action,
@@ -217,6 +228,28 @@ export class IamEvaluator {
     const r = this.ownerIndex.get(base);
     return r && (r.stack === stack || true) ? r : undefined;
   }
+}
+
+const patterns = new Map<string, RegExp>();
+function actionMatches(pattern: string, action: string): boolean {
+  let re = patterns.get(pattern);
+  if (!re) patterns.set(pattern, re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i'));
+  return re.test(action);
+}
+
+/**
+ * Whether some Allow statement of `docs` could apply to `action` (and, for resource policies, name
+ * `principal` or everyone): a necessary condition for IAM to allow, checked before running the engine.
+ */
+function mayAllow(docs: any[], action: string, principal?: string): boolean {
+  return docs.some((doc) => [doc?.Statement ?? []].flat().some((st: any) => {
+    if (st.Effect !== 'Allow') return false;
+    if (principal !== undefined) {
+      const text = JSON.stringify(st.Principal ?? st.NotPrincipal ?? '');
+      if (!(st.Principal === '*' || text.includes(principal) || text.includes(`:${MODEL_ACCOUNT}:root`) || text.includes('"*"') || st.NotPrincipal)) return false;
+    }
+    return st.NotAction !== undefined || [st.Action ?? []].flat().some((a: string) => actionMatches(String(a), action));
+  }));
 }
 
 /**

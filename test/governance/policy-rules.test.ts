@@ -71,7 +71,7 @@ const EXPECTED: Record<string, string[]> = {
   'MLOPS-FLOW-002': ['aws_iam_role.writer_role'],
   'MLOPS-IAM-003': ['aws_iam_role.decrypter_role'],
   'MLOPS-IAM-004': ['aws_iam_role.janitor_role', 'aws_iam_role.registrar_role'],
-  'MLOPS-NET-002': ['kubernetes_manifest.deployment_client_caller'],
+  'MLOPS-NET-002': ['kubernetes_manifest.deployment_client_caller', 'kubernetes_manifest.deployment_server_reporter'],
   'MLOPS-IMG-001': ['kubernetes_manifest.deployment_fixtures_insecure', 'kubernetes_manifest.deployment_fixtures_untagged', 'kubernetes_manifest.deployment_server_built'],
   'MLOPS-K8S-008': ['kubernetes_manifest.deployment_server_trainer'],
   'MLOPS-COST-003': ['aws_budgets_budget.budget'],
@@ -119,7 +119,10 @@ test('system findings name what breaks at run time', () => {
     'aws_iam_role.registrar_role may both register model packages in aws_sagemaker_model_package_group.models and set them Approved: one identity can ship a model without review',
     'aws_iam_role.janitor_role may kms:ScheduleKeyDeletion on aws_kms_key.keys_data_key: a platform identity can destroy every object encrypted with the key',
   ]);
-  expect(msg('MLOPS-NET-002')).toEqual(['Deployment client/caller -> Service server/api:80 is dropped: the client\'s egress NetworkPolicies in client allow no TCP 8080 to Deployment server/api; connections time out at run time']);
+  expect(msg('MLOPS-NET-002')).toEqual([
+    'Deployment server/reporter -> Service server/api:80 is dropped: the server\'s ingress NetworkPolicies in server admit no TCP 8080 from Deployment server/reporter; connections time out at run time',
+    'Deployment client/caller -> Service server/api:80 is dropped: the client\'s egress NetworkPolicies in client allow no TCP 8080 to Deployment server/api; connections time out at run time',
+  ]);
   expect(msg('MLOPS-K8S-008')[0]).toMatch(/^Deployment server\/trainer fits no node pool \(aws_eks_node_group.general_nodes: no label pool=gpu; aws_eks_node_group.gpu_nodes: taint nvidia.com\/gpu=true:NoSchedule not tolerated; .*\): its pods stay Pending$/);
   expect(msg('MLOPS-EKS-005')[0]).toMatch(/^stack sysbad-workloads applies kubernetes_manifest resources to the private-only endpoint of aws_eks_cluster.cluster/);
   expect(badFindings.find((f) => f.ruleId === 'MLOPS-EKS-005')).toMatchObject({ stack: 'sysbad-workloads', path: 'sysbad-workloads' });

@@ -194,7 +194,11 @@ export function networkFlows(s: SystemModel): SystemFlow[] {
   const paths = new Map<string, { client: Workload; service: K8sResource; port: any }>();
   const svcByName = new Map(s.services.map((x) => [`${x.object.metadata.name}.${x.object.metadata.namespace}`, x]));
   for (const w of s.workloads) {
-    const text = JSON.stringify([w.containers.map((c) => [c.env, c.args, c.command]), s.platform.objects.filter((o) => o.object.kind === 'ConfigMap' && o.object.metadata.namespace === w.namespace).map((o) => o.object.data)]);
+    // The workload's own configuration: env, args, command, and the ConfigMaps it mounts or loads.
+    const configMaps = new Set([...list(w.pod.volumes).map((v: any) => v.configMap?.name),
+      ...w.containers.flatMap((c) => [...list(c.envFrom).map((e: any) => e.configMapRef?.name), ...list(c.env).map((e: any) => e.valueFrom?.configMapKeyRef?.name)])].filter((x) => x));
+    const text = JSON.stringify([w.containers.map((c) => [c.env, c.args, c.command]),
+      s.platform.objects.filter((o) => o.object.kind === 'ConfigMap' && o.object.metadata.namespace === w.namespace && configMaps.has(o.object.metadata.name)).map((o) => o.object.data)]);
     for (const mm of text.matchAll(/\b([a-z0-9-]+)\.([a-z0-9-]+)(?:\.svc(?:\.cluster\.local)?)?:(\d+)/g)) {
       const svc = svcByName.get(`${mm[1]}.${mm[2]}`);
       if (!svc) continue;

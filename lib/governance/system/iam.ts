@@ -219,14 +219,13 @@ export class IamEvaluator {
   }
 
   private ownerIndex?: Map<string, TfResource>;
-  private ownerOf(arn: string, stack: string): TfResource | undefined {
+  private ownerOf(arn: string, _stack: string): TfResource | undefined {
     if (!this.ownerIndex) {
       this.ownerIndex = new Map();
       for (const r of this.model.platform.resources) if (['aws_s3_bucket', 'aws_kms_key', 'aws_sqs_queue', 'aws_sns_topic', 'aws_ecr_repository'].includes(r.type)) this.ownerIndex.set(this.concrete.arnOf(r), r);
     }
     const base = arn.startsWith('arn:aws:s3:::') ? arn.split('/')[0] : arn;
-    const r = this.ownerIndex.get(base);
-    return r && (r.stack === stack || true) ? r : undefined;
+    return this.ownerIndex.get(base);
   }
 }
 

@@ -15,6 +15,7 @@ import { SecureBucket } from '../../lib/security/secure-bucket';
 import { KeyRing } from '../../lib/security/key-ring';
 import { AuditTrail } from '../../lib/governance/audit-trail';
 import { declaredNeeds } from '../../lib/governance/system/needs';
+import { PolicyPack } from '../../lib/governance/policy-pack';
 import { App } from 'cdktf';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
@@ -54,6 +55,16 @@ beforeAll(() => {
 });
 
 describe('flows of the system model', () => {
+  test('a review of a cdktf.out applies what the synth accepted, and reads the stacks from manifest.json', () => {
+    const out = synthesize((app) => { goodFixture(app); PolicyPack.applyTo(app, { suppressions: LIBRARY_DEFECTS }); });
+    const m = readModel(out.outdir);
+    expect(m.stacks).toContainEqual({ name: 'sysgood-workloads', path: 'sysgood-workloads', dependsOn: ['sysgood'] });
+    expect(m.needs).toContainEqual(expect.objectContaining({ principalPath: 'sysgood/writer', kind: 'write', location: { store: 'aws_s3_bucket.lake_bucket', prefix: 'in/' } }));
+    const r = review(m);
+    expect(r.findings.filter((f) => !f.suppressed && f.severity === 'error')).toEqual([]);
+    expect(r.findings.find((f) => f.ruleId === 'MLOPS-EKS-005' && f.stack === 'workloads')).toMatchObject({ path: 'workloads', suppressed: 'TEMPORARY (issue 14 item 2): manifests on a private endpoint.' });
+  });
+
   test('the review lists the flows and their status, in a markdown section', () => {
     const r = review({ ...readModel(good.outdir), needs: declaredNeeds(goodApp) }, { suppressions: LIBRARY_DEFECTS });
     expect(r.declaredNeeds).toBe(true);

@@ -53,6 +53,12 @@ export interface PlatformModel {
   readonly stacks?: StackInfo[];
   /** Provider configurations per stack (`{ helm: [{ kubernetes: {...} }] }`). @default none */
   readonly providers?: Record<string, Record<string, any>>;
+  /**
+   * Suppressions the synth accepted (from the policy packs' `policy-report*.json` next to the stacks), so a
+   * review of the output reports those findings as suppressed with the same reasons.
+   * @default none
+   */
+  readonly acceptedSuppressions?: Array<{ ruleId: string; path?: string; reason: string }>;
 }
 
 /** A problem reading an input (malformed, truncated or unknown file): shown as a one-line error. */
@@ -121,7 +127,7 @@ export function stackDependencies(json: Record<string, any>): string[] {
   const out = new Set<string>();
   for (const mm of text.matchAll(REMOTE)) out.add(mm[1].split('--').pop()!);
   for (const k of Object.keys(json.data?.terraform_remote_state ?? {})) {
-    if (k.startsWith('cross-stack-reference-input-')) out.add(k.split('--').pop()!);
+    if (k.startsWith('cross-stack-reference-input-')) out.add(k.slice('cross-stack-reference-input-'.length).split('--').pop()!);
   }
   return [...out];
 }
@@ -141,6 +147,12 @@ export function modelOfOutdir(outdir: string): PlatformModel {
     resources: [], objects: [], defaultTags: {}, source: outdir, stacks, providers: {},
     ...(needsFiles.length ? { needs: needsFiles.flatMap((n) => parseJson(path.join(root, n)).needs ?? []) } : {}),
   };
+  const manifestFile = path.join(root, 'manifest.json');
+  const manifest: Record<string, any> = fs.existsSync(manifestFile) ? parseJson(manifestFile).stacks ?? {} : {};
+  const reports = fs.readdirSync(root).filter((n) => /^policy-report(-.+)?\.json$/.test(n)).sort();
+  const accepted = reports.flatMap((n) => (parseJson(path.join(root, n)).suppressions ?? []) as any[])
+    .filter((x) => x && typeof x.ruleId === 'string' && typeof x.reason === 'string').map((x) => ({ ruleId: x.ruleId, ...(x.path ? { path: x.path } : {}), reason: x.reason }));
+  if (accepted.length) (model as { acceptedSuppressions?: unknown }).acceptedSuppressions = accepted;
   for (const n of names.sort()) {
     const file = path.join(stacksDir, n, 'cdk.tf.json');
     const json = parseJson(file);
@@ -148,7 +160,9 @@ export function modelOfOutdir(outdir: string): PlatformModel {
     model.resources.push(...m.resources);
     model.objects.push(...m.objects);
     model.defaultTags[n] = m.defaultTags;
-    stacks.push({ name: n, dependsOn: stackDependencies(json) });
+    const info = manifest[n];
+    const declared = (info?.dependencies ?? []).map((d: string) => Object.values(manifest).find((x: any) => x.constructPath === d)?.name).filter((x: unknown): x is string => typeof x === 'string');
+    stacks.push({ name: n, ...(typeof info?.constructPath === 'string' ? { path: info.constructPath } : {}), dependsOn: [...new Set([...stackDependencies(json), ...declared])] });
     model.providers![n] = json.provider ?? {};
   }
   return model;

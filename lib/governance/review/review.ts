@@ -64,7 +64,8 @@ const round = (n: number) => Math.round(n * 100) / 100;
 /** Reviews `model`: policy findings, IAM inventory, public endpoints, encryption, images and charts, cost. */
 export function review(model: PlatformModel, opts: ReviewOptions = {}): Review {
   const rules = opts.rules ?? DEFAULT_RULES;
-  const findings = evaluateRules(model, rules, opts.suppressions ?? [])
+  // Yours first, then what the synth's policy packs accepted (recorded in their reports).
+  const findings = evaluateRules(model, rules, [...(opts.suppressions ?? []), ...(model.acceptedSuppressions ?? [])])
     .sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.ruleId.localeCompare(b.ruleId) || a.address.localeCompare(b.address));
   return {
     source: model.source,

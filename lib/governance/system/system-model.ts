@@ -35,6 +35,8 @@ export interface Workload {
   readonly tolerations: any[];
   /** requiredDuringSchedulingIgnoredDuringExecution node selector terms. */
   readonly requiredNodeTerms: any[];
+  /** Resource requests per container (init containers included), as written (`{ cpu: '4', memory: '16Gi', 'nvidia.com/gpu': 1 }`). */
+  readonly requests: Array<Record<string, string | number>>;
   readonly containers: any[];
   readonly pod: any;
 }
@@ -87,7 +89,8 @@ export interface SystemModel {
   readonly needs: DeclaredNeed[];
   readonly locations: DataLocation[];
   readonly repositories: TfResource[];
-  readonly alarms: TfResource[];
+  /** CloudWatch alarms with the metric they watch (metric queries name their first metric). */
+  readonly alarms: Array<{ readonly target: TfResource; readonly namespace?: string; readonly metric?: string; readonly dimensions: Record<string, string> }>;
   readonly budgets: TfResource[];
   readonly stacks: StackInfo[];
   /** The resource at `address` in `stack` (or any stack). */
@@ -174,7 +177,7 @@ function buildSystemModel(m: PlatformModel): SystemModel {
     return [{
       target: o, kind: o.object.kind, namespace: o.object.metadata.namespace ?? 'default', name: o.object.metadata.name, labels: t.labels,
       serviceAccountName: t.spec.serviceAccountName, images: containers.map((c) => String(c.image)), nodeSelector: t.spec.nodeSelector ?? {},
-      tolerations: t.spec.tolerations ?? [], containers, pod: t.spec,
+      tolerations: t.spec.tolerations ?? [], containers, pod: t.spec, requests: containers.map((c) => c.resources?.requests ?? {}),
       requiredNodeTerms: t.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [],
     }];
   });
@@ -253,7 +256,11 @@ function buildSystemModel(m: PlatformModel): SystemModel {
     networkPolicies: m.objects.filter((o) => o.object.kind === 'NetworkPolicy'),
     services: m.objects.filter((o) => o.object.kind === 'Service'),
     needs, locations: [...locations.values()],
-    repositories: of('aws_ecr_repository'), alarms: of('aws_cloudwatch_metric_alarm'), budgets: of('aws_budgets_budget'),
+    repositories: of('aws_ecr_repository'), budgets: of('aws_budgets_budget'),
+    alarms: of('aws_cloudwatch_metric_alarm').map((a) => {
+      const q = list(a.values.metric_query).map((x) => firstBlock(x.metric)).find((x) => x);
+      return { target: a, namespace: a.values.namespace ?? q?.namespace, metric: a.values.metric_name ?? q?.metric_name, dimensions: a.values.dimensions ?? q?.dimensions ?? {} };
+    }),
     stacks, resource,
   };
 }

@@ -458,7 +458,11 @@ export function endpointFlows(s: SystemModel): SystemFlow[] {
       && (String(r.values.security_group_id).includes(`${cluster.address}.vpc_config`) || list(vpc.security_group_ids).some((id) => (r.references.security_group_id ?? []).some((a) => String(id).includes(a)))));
     let broken: string | undefined;
     const to = `${cluster.address} API`;
-    if (info?.appliedFrom === 'anywhere' && (!isPublic || (cidrs.length > 0 && !cidrs.includes('0.0.0.0/0')))) {
+    if (info?.appliedFrom === 'cluster-network' && (vpc.endpoint_private_access === false || (!isPublic && sgIngress.length === 0))) {
+      broken = vpc.endpoint_private_access === false
+        ? `stack ${stack} is applied from the cluster network but ${cluster.address} has no private endpoint`
+        : `stack ${stack} is applied from the cluster network but no security group rule admits TCP 443 on the cluster security group from it`;
+    } else if (info?.appliedFrom === 'anywhere' && (!isPublic || (cidrs.length > 0 && !cidrs.includes('0.0.0.0/0')))) {
       broken = `stack ${stack} is applied from anywhere but ${cluster.address} ${isPublic ? `admits only ${cidrs.join(', ')}` : 'has a private endpoint only'}`;
     } else if (info?.appliedFrom === undefined && !isPublic && sgIngress.length === 0) {
       broken = `stack ${stack} applies ${first.type} resources to the private-only endpoint of ${cluster.address}, and no security group rule admits TCP 443 on the cluster security group from where it is applied`;

@@ -245,7 +245,8 @@ function mayAllow(docs: any[], action: string, principal?: string): boolean {
     if (st.Effect !== 'Allow') return false;
     if (principal !== undefined) {
       const text = JSON.stringify(st.Principal ?? st.NotPrincipal ?? '');
-      if (!(st.Principal === '*' || text.includes(principal) || text.includes(`:${MODEL_ACCOUNT}:root`) || text.includes('"*"') || st.NotPrincipal)) return false;
+      // An account principal (`:root`) delegates to the account's IAM policies: it allows nothing by itself.
+      if (!(st.Principal === '*' || text.includes(principal) || text.includes('"*"') || st.NotPrincipal)) return false;
     }
     return st.NotAction !== undefined || [st.Action ?? []].flat().some((a: string) => actionMatches(String(a), action));
   }));

@@ -75,6 +75,10 @@ describe('flows of the system model', () => {
       { kind: 'placement', from: 'Deployment server/trainer', to: 'aws_eks_node_group.gpu_nodes', status: 'ok', detail: 'fits 1 node pool(s)' },
     ]));
     expect(toMarkdown(r)).toContain('| network | Deployment client/caller | Service server/api:80 | ok | egress and ingress allow TCP 8080 |');
+    // resources correctly ordered after a cluster are one line
+    expect(r.flows.filter((f) => f.kind === 'cluster' && f.to === 'aws_eks_cluster.cluster')).toEqual([
+      { kind: 'cluster', from: expect.stringMatching(/^\d+ resources$/), to: 'aws_eks_cluster.cluster', status: 'ok', detail: 'reference the cluster or are applied after it' },
+    ]);
   });
   test('broken flows say what breaks at run time; without declared needs the review says so', () => {
     const r = review({ ...readModel(bad.outdir), needs: declaredNeeds(badApp) });

@@ -79,11 +79,21 @@ export function review(model: PlatformModel, opts: ReviewOptions = {}): Review {
     images: images(model),
     charts: of(model, 'helm_release').map((h) => ({ address: h.address, chart: String(h.values.chart), version: String(h.values.version ?? 'unpinned'), repository: String(h.values.repository ?? '') })),
     compliance: complianceReport(model, findings),
-    flows: systemFlows(systemModelOf(model)).map((f) => ({ kind: f.kind, from: f.from, to: f.to, status: f.status, detail: f.detail }))
+    flows: listedFlows(model)
       .sort((a, b) => a.kind.localeCompare(b.kind) || (a.status === b.status ? 0 : a.status === 'broken' ? -1 : 1) || a.from.localeCompare(b.from)),
     declaredNeeds: model.needs !== undefined,
     cost: cost(model),
   };
+}
+
+/** The system model's flows; resources correctly ordered after their cluster are one line per cluster. */
+function listedFlows(m: PlatformModel): Review['flows'] {
+  const all = systemFlows(systemModelOf(m)).map((f) => ({ kind: f.kind, from: f.from, to: f.to, status: f.status, detail: f.detail }));
+  const ordered = groupBy(all.filter((f) => f.kind === 'cluster' && f.status === 'ok'), (f) => f.to);
+  return [
+    ...all.filter((f) => !(f.kind === 'cluster' && f.status === 'ok')),
+    ...[...ordered.entries()].map(([to, fs]) => ({ kind: 'cluster', from: `${fs.length} resources`, to, status: 'ok' as const, detail: 'reference the cluster or are applied after it' })),
+  ];
 }
 
 function roles(m: PlatformModel): RoleInventory[] {

@@ -2,7 +2,7 @@ import * as yaml from 'js-yaml';
 import { effectiveTags, firstBlock, K8sResource, TfResource } from '../policy/model';
 import { contextFromConditions, exampleOf, IamEvaluator } from './iam';
 import { DeclaredNeed } from './needs';
-import { Identity, NodePool, SystemModel, Workload } from './system-model';
+import { Identity, ModelNodePool, SystemModel, Workload } from './system-model';
 
 /** One flow of the platform and whether the model proves it works. */
 export interface SystemFlow {
@@ -288,7 +288,7 @@ export function imageFlows(s: SystemModel): SystemFlow[] {
 export function placementFlows(s: SystemModel): SystemFlow[] {
   if (s.nodePools.length === 0) return [];
   const out: SystemFlow[] = [];
-  const labelOk = (pool: NodePool, key: string, op: string, values: string[]) => {
+  const labelOk = (pool: ModelNodePool, key: string, op: string, values: string[]) => {
     const have = pool.labels[key];
     switch (op) {
       case 'In': return !!have && have.some((v) => values.includes(v));

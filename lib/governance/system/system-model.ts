@@ -42,7 +42,7 @@ export interface Workload {
 }
 
 /** A group of nodes: an EKS managed node group or a Karpenter NodePool. */
-export interface NodePool {
+export interface ModelNodePool {
   readonly target: ModelTarget;
   readonly name: string;
   /** Labels every node of the pool carries (the pool's own and the well-known ones the model can derive). */
@@ -81,7 +81,7 @@ export interface SystemModel {
   /** Role address by `namespace/serviceAccount` (Pod Identity associations and IRSA annotations). */
   readonly serviceAccountRoles: Map<string, string>;
   readonly workloads: Workload[];
-  readonly nodePools: NodePool[];
+  readonly nodePools: ModelNodePool[];
   readonly networkPolicies: K8sResource[];
   readonly services: K8sResource[];
   /** Namespace labels (with the automatic kubernetes.io/metadata.name). */
@@ -183,8 +183,8 @@ function buildSystemModel(m: PlatformModel): SystemModel {
   });
 
   // Node pools: EKS managed node groups (labels, taints, instance types) and Karpenter NodePools.
-  const nodePools: NodePool[] = [
-    ...of('aws_eks_node_group').map((g): NodePool => {
+  const nodePools: ModelNodePool[] = [
+    ...of('aws_eks_node_group').map((g): ModelNodePool => {
       const sc = firstBlock(g.values.scaling_config) ?? {};
       const instanceTypes: string[] = list(g.values.instance_types);
       const capacity = String(g.values.capacity_type ?? 'ON_DEMAND');
@@ -201,7 +201,7 @@ function buildSystemModel(m: PlatformModel): SystemModel {
         minSize: Number(sc.min_size), maxSize: Number(sc.max_size),
       };
     }),
-    ...m.objects.filter((o) => o.object.kind === 'NodePool' && String(o.object.apiVersion).startsWith('karpenter.sh/')).map((o): NodePool => {
+    ...m.objects.filter((o) => o.object.kind === 'NodePool' && String(o.object.apiVersion).startsWith('karpenter.sh/')).map((o): ModelNodePool => {
       const tpl = (o.object.spec as any)?.template ?? {};
       const labels: Record<string, string[]> = Object.fromEntries(Object.entries<string>(tpl.metadata?.labels ?? {}).map(([k, v]) => [k, [String(v)]]));
       for (const r of tpl.spec?.requirements ?? []) if (r.operator === 'In') labels[r.key] = list(r.values).map(String);

@@ -37,6 +37,16 @@ import { ModelMonitoringOptions } from './monitoring/model-monitoring';
 import { monitoredWorkload } from './monitoring/monitored-service';
 import { beforePrepare, controllerNeeds, modelServicesIn } from './serving/model-service-wiring';
 
+/** A location in a lake zone of the platform, by zone name. */
+export interface PlatformLakeLocation {
+  /** Lake zone name (`raw`, `curated`, `features`). */
+  readonly zone: string;
+  /** Key prefix inside the zone. */
+  readonly prefix: string;
+  /** Who outside the platform writes it, declared to the system model as its producer. @default none */
+  readonly producedBy?: string;
+}
+
 /** Props of {@link MlopsPlatform}. */
 export interface MlopsPlatformProps {
   /** Platform name, the first words of every resource name, e.g. `acme-mlops`. */
@@ -150,13 +160,15 @@ export interface MlopsPlatformProps {
    */
   readonly driftMonitors?: Array<Omit<DriftMonitorProps, 'cluster' | 'alarmTopicArn' | 'baseline' | 'recent' | 'namespace' | 'conceptDrift'> & {
     readonly namespace?: string;
-    readonly baseline: { readonly zone: string; readonly prefix: string };
+    /** The reference sample; a retraining pipeline naming this monitor in `driftMonitor` refreshes it. */
+    readonly baseline: PlatformLakeLocation;
     /** @default `{ zone: 'raw', prefix: 'predictions/<model>/' }`: what the model server captures and batch scoring writes */
-    readonly recent?: { readonly zone: string; readonly prefix: string };
+    readonly recent?: PlatformLakeLocation;
     readonly conceptDrift?: Omit<NonNullable<DriftMonitorProps['conceptDrift']>, 'predictions' | 'groundTruth'> & {
       /** @default `{ zone: 'raw', prefix: 'predictions/<model>/' }` */
-      readonly predictions?: { readonly zone: string; readonly prefix: string };
-      readonly groundTruth: { readonly zone: string; readonly prefix: string };
+      readonly predictions?: PlatformLakeLocation;
+      /** The labels; name their producer in `producedBy` when it is outside the platform. */
+      readonly groundTruth: PlatformLakeLocation;
     };
   }>;
   /**
@@ -349,7 +361,9 @@ export class MlopsPlatform extends Construct {
       });
     }
     if (props.serving) {
-      const models = props.serving.models ?? [];
+      // A model's predictions are captured when a drift monitor reads them (or when the model says so).
+      const monitored = new Set((props.driftMonitors ?? []).map((d) => d.model));
+      const models = (props.serving.models ?? []).map((m) => ({ ...m, capture: m.capture ?? monitored.has(m.name) }));
       this.servingNamespace = new RestrictedNamespace(this.platformStack, 'serving_namespace', {
         workloads: this.workloadsStack,
         name: props.serving.namespace ?? 'serving',
@@ -371,7 +385,7 @@ export class MlopsPlatform extends Construct {
     this.wireModelServices(false);
     beforePrepare([this.platformStack, this.workloadsStack], () => this.wireModelServices(true));
     for (const dm of props.driftMonitors ?? []) {
-      const at = (l: { zone: string; prefix: string }) => ({ zone: this.data.lake.zone(l.zone), prefix: l.prefix });
+      const at = (l: PlatformLakeLocation) => ({ zone: this.data.lake.zone(l.zone), prefix: l.prefix, producedBy: l.producedBy });
       const predictions = { zone: PREDICTIONS_ZONE, prefix: predictionsPrefix(dm.model) };
       this.driftMonitors[dm.model] = new DriftMonitor(this.platformStack, `drift_${dm.model.replace(/-/g, '_')}`, {
         ...dm,
@@ -436,7 +450,7 @@ export class MlopsPlatform extends Construct {
   private addRetrainingPipeline(rp: NonNullable<MlopsPlatformProps['retrainingPipelines']>[number]): void {
     const { team, pool } = this.teamAndPool('retraining pipeline', rp.name, rp.team, rp.pool);
     const { team: _team, pool: _pool, modelZone, driftMonitor, engine: requested, servedModel: _served, ...given } = rp;
-    const rest = { ...given, modelPackageGroupName: this.modelPackageGroupOf(rp) };
+    const rest: typeof given & { modelPackageGroupName: string; env?: Record<string, string> } = { ...given, modelPackageGroupName: this.modelPackageGroupOf(rp) };
     const bucket = this.data.lake.zone(modelZone ?? 'curated').bucket;
     const drift = driftMonitor === undefined ? undefined : this.driftMonitors[driftMonitor];
     if (driftMonitor !== undefined && !drift) {
@@ -444,6 +458,11 @@ export class MlopsPlatform extends Construct {
         `use one of ${Object.keys(this.driftMonitors).join(', ') || '(none)'}.`);
     }
     const engine = requested ?? ((this.props.cluster?.publicEndpointCidrs ?? []).length > 0 ? 'step-functions' : 'queue');
+    if (drift) {
+      // The run that retrains the model writes the drift monitor's new baseline (its training sample's profile).
+      drift.grantWriteBaseline(team.identity);
+      rest.env = { ...rest.env, DRIFT_BASELINE_URI: drift.baselineUri };
+    }
     const driftAlarmArns = [...(rp.driftAlarmArns ?? []), ...(drift?.alarmArns ?? [])];
     const id = `retraining_${rp.name.replace(/-/g, '_')}`;
     if (engine === 'queue') {

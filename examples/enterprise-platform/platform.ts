@@ -71,6 +71,8 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod', edi
         },
         {
           name: 'fraud-explainer',
+          // No retraining pipeline promotes the explainer: the fraud team's release job uploads it.
+          artifactsProducedBy: 'the explainer release job of the fraud team',
           modelVersion: '2',
           image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme-mlops-prod/models/fraud-explainer:0.9.1',
           gpu: { count: 1, pool: 'inference' },
@@ -109,7 +111,7 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod', edi
       ],
       conceptDrift: {
         task: 'classification',
-        groundTruth: { zone: 'curated', prefix: 'labels/fraud/' },
+        groundTruth: { zone: 'curated', prefix: 'labels/fraud/', producedBy: 'the chargeback export of the payments team' },
         baseline: 0.94,
         maxDegradation: 0.03,
       },
@@ -143,12 +145,12 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod', edi
         {
           name: 'customer_profile', version: 1, entities: [{ name: 'customer', key: 'customer_id' }],
           features: [{ name: 'tenure_months', type: 'int64' }, { name: 'plan', type: 'string' }],
-          ttl: 86400, source: { timestampField: 'event_timestamp' }, owner: 'fraud-team@acme.example',
+          ttl: 86400, source: { timestampField: 'event_timestamp', producedBy: 'the customer profile pipeline of the data team' }, owner: 'fraud-team@acme.example',
         },
         {
           name: 'customer_profile', version: 2, entities: [{ name: 'customer', key: 'customer_id' }],
           features: [{ name: 'tenure_months', type: 'int64' }, { name: 'plan', type: 'string' }, { name: 'lifetime_value', type: 'float64' }],
-          ttl: 86400, source: { timestampField: 'event_timestamp', createdTimestampField: 'created_at' },
+          ttl: 86400, source: { timestampField: 'event_timestamp', createdTimestampField: 'created_at', producedBy: 'the customer profile pipeline of the data team' },
           owner: 'fraud-team@acme.example', dataClassification: 'restricted',
         },
         {
@@ -161,7 +163,7 @@ export function createReferencePlatform(scope: Construct, id = 'mlops-prod', edi
     },
     data: {
       lake: { accountSettings: { manageLakeFormation: true, lakeFormationAdmins: ['arn:aws:iam::111122223333:role/acme-data-admins'], manageCatalogEncryption: true } },
-      streams: [{ name: 'clickstream', retentionHours: 168, partitionKeys: { event_type: '.event_type' } }],
+      streams: [{ name: 'clickstream', retentionHours: 168, partitionKeys: { event_type: '.event_type' }, consumedBy: 'clickstream aggregation job' }],
       schemas: [{
         name: 'clickstream',
         // JSON Schema: Firehose reads the event_type partition key from each record with JQ (JSON only).

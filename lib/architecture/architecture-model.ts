@@ -8,6 +8,9 @@ import { WorkloadsStack } from '../core/workloads-stack';
 import { AddonsStack } from '../core/addons-stack';
 import { SynthOnceStack } from '../core/synth-once-stack';
 import { LifecyclePhase, lifecyclePhaseOf } from './lifecycle-phases';
+import { K8sResource, modelOfStack, PlatformModel } from '../governance/policy/model';
+import { systemModelOf } from '../governance/system/system-model';
+import { actionVerb } from '../governance/system/needs';
 
 /** One Terraform resource or Kubernetes object owned by a component. */
 export interface ArchitectureResource {
@@ -55,13 +58,8 @@ export interface ArchitectureModel {
   readonly flows: ArchitectureFlow[];
 }
 
-const WRITE = /^(Put|Create|Delete|Update|Write|Batch(Write|Put)|Send|Publish|Start|Run|Invoke|Register|Tag|Untag|Upload|Complete|Abort|Restore|Modify|Encrypt|ReEncrypt|GenerateDataKey|Stop|Terminate|Add|Remove|Set|Attach|Detach|Initiate|Submit|Execute)/;
-
 /** `read` or `write` for an IAM action such as `s3:GetObject`. */
-export function actionVerb(action: string): 'read' | 'write' {
-  const op = action.split(':')[1] ?? action;
-  return WRITE.test(op) ? 'write' : 'read';
-}
+export { actionVerb };
 
 const REF = /\$\{[^}]*?\b([a-z][a-z0-9]*_[a-z0-9_]+)\.([A-Za-z0-9_-]+)/g;
 
@@ -119,39 +117,37 @@ export function buildArchitectureModel(app: IConstruct, outdir: string, title?: 
     }
   }
 
-  const resourceOwner = new Map<string, ArchitectureComponent>();
-  const rolePolicies: Array<{ owner: ArchitectureComponent; json: string; stack: string }> = [];
-  const podIdentities: Array<{ namespace: string; serviceAccount: string; role: string; stack: string }> = [];
-  const workloads: Array<{ owner: ArchitectureComponent; namespace: string; serviceAccount: string }> = [];
+  // The one system model of what the stacks synthesized; this page is a view of it plus the construct tree.
+  const platform: PlatformModel = { resources: [], objects: [], defaultTags: {}, source: outdir };
   for (const stack of stacks) {
     const json = synthesizedJson(stack, outdir);
     if (!json) continue;
-    for (const [type, byName] of Object.entries<Record<string, any>>(json.resource ?? {})) {
-      for (const [name, r] of Object.entries<any>(byName)) {
-        if (type === 'kubernetes_manifest') {
-          const m = r.manifest ?? {};
-          const key = `${m.kind} ${m.metadata?.namespace ?? ''}/${m.metadata?.name}`;
-          const ownerPath = k8sOwner.get(key);
-          const owner = ownerPath ? ownerOf(ownerPath) : ownerOf(r['//']?.metadata?.path ?? '');
-          if (!owner) continue;
-          owner.resources.push({ type: m.kind, address: `${m.kind} ${m.metadata?.namespace ? m.metadata.namespace + '/' : ''}${m.metadata?.name}`, source: 'kubernetes' });
-          const spec = m.kind === 'CronJob' ? m.spec?.jobTemplate?.spec?.template?.spec : m.spec?.template?.spec;
-          if (spec?.serviceAccountName && m.metadata?.namespace) workloads.push({ owner, namespace: m.metadata.namespace, serviceAccount: spec.serviceAccountName });
-          continue;
-        }
-        // A chart's release (add-ons stack) belongs to its HelmAddon (platform stack).
-        const releaseOwner = type === 'helm_release' && stack instanceof AddonsStack ? stack.releaseOwners.get(name) : undefined;
-        const owner = ownerOf(releaseOwner ?? r['//']?.metadata?.path ?? '');
-        if (!owner) continue;
-        const address = `${type}.${name}`;
-        owner.resources.push({ type, address, source: 'terraform' });
-        resourceOwner.set(`${stack.node.id} ${address}`, owner);
-        if (type === 'aws_iam_role_policy' && typeof r.policy === 'string') rolePolicies.push({ owner, json: r.policy, stack: stack.node.id });
-        if (type === 'aws_eks_pod_identity_association' && typeof r.role_arn === 'string') {
-          podIdentities.push({ namespace: r.namespace, serviceAccount: r.service_account, role: references(r.role_arn)[0] ?? '', stack: stack.node.id });
-        }
-      }
-    }
+    const m = modelOfStack(stack.node.id, json);
+    platform.resources.push(...m.resources);
+    platform.objects.push(...m.objects);
+    platform.defaultTags[stack.node.id] = m.defaultTags;
+  }
+  const system = systemModelOf(platform);
+
+  const resourceOwner = new Map<string, ArchitectureComponent>();
+  const addonsStacks = new Map(stacks.filter((s): s is AddonsStack => s instanceof AddonsStack).map((s) => [s.node.id, s]));
+  for (const r of platform.resources) {
+    if (r.type === 'kubernetes_manifest') continue;
+    // A chart's release (add-ons stack) belongs to its HelmAddon (platform stack).
+    const releaseOwner = r.type === 'helm_release' ? addonsStacks.get(r.stack)?.releaseOwners.get(r.name) : undefined;
+    const owner = ownerOf(releaseOwner ?? r.path);
+    if (!owner) continue;
+    owner.resources.push({ type: r.type, address: r.address, source: 'terraform' });
+    resourceOwner.set(`${r.stack} ${r.address}`, owner);
+  }
+  const objectOwner = new Map<K8sResource, ArchitectureComponent>();
+  for (const o of platform.objects) {
+    const m = o.object;
+    const ownerPath = k8sOwner.get(`${m.kind} ${m.metadata?.namespace ?? ''}/${m.metadata?.name}`);
+    const owner = ownerPath ? ownerOf(ownerPath) : ownerOf(o.path);
+    if (!owner) continue;
+    owner.resources.push({ type: m.kind, address: `${m.kind} ${m.metadata?.namespace ? m.metadata.namespace + '/' : ''}${m.metadata?.name}`, source: 'kubernetes' });
+    objectOwner.set(o, owner);
   }
 
   const flows = new Map<string, { from: string; to: string; kind: 'data' | 'identity'; verbs: Set<string>; details: Set<string> }>();
@@ -163,31 +159,32 @@ export function buildArchitectureModel(app: IConstruct, outdir: string, title?: 
     f.verbs.add(verb);
     f.details.add(detail);
   };
-  for (const p of rolePolicies) {
-    let doc: any;
-    try {
-      doc = JSON.parse(p.json);
-    } catch {
-      continue;
-    }
-    for (const st of [doc.Statement ?? []].flat()) {
-      if (st.Effect !== 'Allow') continue;
-      const actions: string[] = [st.Action ?? []].flat();
-      for (const res of [st.Resource ?? []].flat() as string[]) {
-        for (const ref of references(String(res))) {
-          const target = resourceOwner.get(`${p.stack} ${ref}`);
-          if (!target) continue;
-          for (const a of actions) addFlow(p.owner, target, 'data', actionVerb(a), a);
+  // Data flows: each inline policy statement of an identity, to the components owning the resources it names.
+  for (const identity of system.identities) {
+    for (const p of identity.policies.filter((x) => x.target.type === 'aws_iam_role_policy')) {
+      const owner = resourceOwner.get(`${p.target.stack} ${p.target.address}`);
+      if (!owner || !p.document) continue;
+      for (const st of [p.document.Statement ?? []].flat()) {
+        if (st.Effect !== 'Allow') continue;
+        const actions: string[] = [st.Action ?? []].flat();
+        for (const res of [st.Resource ?? []].flat() as string[]) {
+          for (const ref of references(String(res))) {
+            const target = resourceOwner.get(`${p.target.stack} ${ref}`);
+            if (!target) continue;
+            for (const a of actions) addFlow(owner, target, 'data', actionVerb(a), a);
+          }
         }
       }
     }
   }
-  for (const w of workloads) {
-    for (const pi of podIdentities) {
-      if (pi.namespace !== w.namespace || pi.serviceAccount !== w.serviceAccount) continue;
-      const roleOwner = resourceOwner.get(`${pi.stack} ${pi.role}`);
-      if (roleOwner) addFlow(w.owner, roleOwner, 'identity', 'assumes', `${w.namespace}/${w.serviceAccount}`);
-    }
+  // Identity flows: workloads run as the role bound to their service account.
+  for (const w of system.workloads) {
+    const owner = objectOwner.get(w.target);
+    if (!owner || !w.serviceAccountName) continue;
+    const role = system.serviceAccountRoles.get(`${w.namespace}/${w.serviceAccountName}`);
+    const roleResource = role ? system.resource(role) : undefined;
+    const roleOwner = roleResource ? resourceOwner.get(`${roleResource.stack} ${roleResource.address}`) : undefined;
+    if (roleOwner) addFlow(owner, roleOwner, 'identity', 'assumes', `${w.namespace}/${w.serviceAccountName}`);
   }
 
   const mlopsStacks = stacks.filter((s): s is MlopsStack => s instanceof MlopsStack);

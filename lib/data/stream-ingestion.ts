@@ -15,6 +15,7 @@ import { PlatformRole } from '../security/platform-role';
 import { IGrantable } from '../security/principal';
 import { INetwork } from '../network/network';
 import { IDataZone } from './data-zone';
+import { FAILED_DELIVERY_READERS } from '../governance/system/needs';
 
 /** What carries the streams. */
 export type StreamEngine = 'kinesis' | 'msk-serverless';
@@ -58,6 +59,13 @@ export interface StreamProps {
    * @default none: partitions by delivery date only
    */
   readonly partitionKeys?: Record<string, string>;
+  /**
+   * Who outside the platform reads the delivered records (e.g. "the clickstream aggregation job of the
+   * growth team"), declared to the system model as their consumer. Without it (and without a platform
+   * construct granted read there), the system check reports the delivery as an output nobody reads.
+   * @default none
+   */
+  readonly consumedBy?: string;
   /**
    * Compression of delivered objects.
    * @default "GZIP"
@@ -285,6 +293,8 @@ export class StreamIngestion extends Construct {
     const errorPrefix = `${destination.prefix}errors/streams/${s.name}/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/`;
     destination.bucket.grantWrite(role, base);
     destination.bucket.grantWrite(role, `${destination.prefix}errors/streams/${s.name}/`);
+    destination.bucket.declareExternal('read', `${destination.prefix}errors/streams/${s.name}/`, FAILED_DELIVERY_READERS);
+    if (s.consumedBy) destination.bucket.declareExternal('read', base, s.consumedBy);
     role.addToPolicy({ actions: ['s3:GetBucketLocation', 's3:ListBucketMultipartUploads'], resources: [destination.bucketArn] });
     const logStream = new CloudwatchLogStream(this, `${id}_log_stream`, { name: `${s.name}-delivery`, logGroupName: this.logGroup.name });
     role.addToPolicy({ actions: ['logs:PutLogEvents'], resources: [`${this.logGroup.arn}:log-stream:${s.name}-delivery`] });

@@ -50,7 +50,10 @@ export interface FeatureSource {
    */
   readonly createdTimestampField?: string;
   /**
-   * What produces the rows (a job, a pipeline), recorded in the registry for lineage.
+   * What produces the rows (a job, a pipeline outside the platform), recorded in the registry for
+   * lineage and declared to the system model as the producer of the view's offline data. Without it
+   * (and without a platform construct granted `grantWriteOffline`), the system check reports that the
+   * readers of the view find no data.
    * @default none
    */
   readonly producedBy?: string;
@@ -173,6 +176,7 @@ export class FeatureView extends Construct {
     this.source = { ...props.source, timestampField: props.source.timestampField ?? 'event_timestamp' };
     this.description = props.description;
     this.offlinePrefix = `${ctx.offlinePrefix}${this.feastName}/`;
+    if (this.source.producedBy) ctx.zone.bucket.declareExternal('write', `${ctx.zone.prefix}${this.offlinePrefix}`, this.source.producedBy);
     this.offlineTableName = checkName(this, 'glue-table', `${ctx.project}_${this.feastName}`);
     this.onlineTableName = checkName(this, 'dynamodb-table', `${ctx.project}.${this.feastName}`);
     const tags = { 'data-classification': this.dataClassification, 'feature-view': props.name, 'feature-view-version': String(props.version), owner: this.owner };

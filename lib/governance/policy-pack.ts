@@ -3,15 +3,17 @@ import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { Annotations, App, Aspects, IAspect, TerraformElement, TerraformStack } from 'cdktf';
 import { invalid, show } from '../core/errors';
-import { modelOfStack, PlatformModel, Severity } from './policy/model';
-import { AcceptedException, evaluatePolicy, Finding, formatFinding, PolicyRule, Suppression } from './policy/rule';
+import { modelOfStack, NEEDS_FILE, PlatformModel, Severity, stackDependencies } from './policy/model';
+import { declaredNeeds } from './system/needs';
+import { AcceptedException, evaluatePolicy, Finding, formatFinding, PolicyEvaluation, PolicyRule, Suppression, suppresses } from './policy/rule';
 import { CheckovDeviation, CHECKOV_DEVIATIONS, checkovExceptions } from './policy/checkov-exceptions';
 import { AWS_RULES } from './policy/rules-aws';
 import { KUBERNETES_RULES } from './policy/rules-kubernetes';
 import { COST_RULES } from './policy/rules-cost';
+import { SYSTEM_RULES } from './policy/rules-system';
 
 /** Every rule the library ships, in report order. */
-export const DEFAULT_RULES: readonly PolicyRule[] = [...AWS_RULES, ...KUBERNETES_RULES, ...COST_RULES];
+export const DEFAULT_RULES: readonly PolicyRule[] = [...AWS_RULES, ...KUBERNETES_RULES, ...COST_RULES, ...SYSTEM_RULES];
 
 /** Props of {@link PolicyPack}. */
 export interface PolicyPackProps {
@@ -63,6 +65,8 @@ export class PolicyPack implements IAspect {
   private readonly suppressions: Suppression[];
   private readonly overrides: Record<string, Severity>;
   private readonly byStack = new Map<TerraformStack, Finding[]>();
+  private systemEvaluation?: PolicyEvaluation;
+  private systemModel?: PlatformModel;
   private readonly used = new Set<Suppression>();
 
   constructor(private readonly scope: IConstruct, private readonly props: PolicyPackProps = {}) {
@@ -96,15 +100,53 @@ export class PolicyPack implements IAspect {
       const json = stack.toTerraform() as Record<string, any>;
       const m = modelOfStack(stack.node.id, json);
       const model: PlatformModel = { ...m, defaultTags: { [stack.node.id]: m.defaultTags }, source: stack.node.path };
-      const evaluation = evaluatePolicy(model, this.rules, this.suppressions, this.overrides);
-      f = evaluation.findings;
-      for (const x of f) if (x.suppressed) this.used.add(this.suppressions.find((s) => s.reason === x.suppressed)!);
+      const evaluation = evaluatePolicy(model, this.rules.filter((r) => r.scope !== 'system'), this.suppressions, this.overrides);
+      const system = this.evaluateSystem();
+      f = [...evaluation.findings, ...system.findings.filter((x) => x.stack === stack.node.id)];
+      for (const x of f) if (x.suppressed) this.used.add(this.suppressions.find((s) => s.reason === x.suppressed && suppresses(s, x.ruleId, x))!);
       this.byStack.set(stack, f);
       this.findings.push(...f);
-      this.exceptions.push(...evaluation.exceptions, ...checkovExceptions(model, this.props.checkovDeviations ?? CHECKOV_DEVIATIONS));
+      this.exceptions.push(...evaluation.exceptions, ...system.exceptions.filter((x) => x.stack === stack.node.id),
+        ...checkovExceptions(model, this.props.checkovDeviations ?? CHECKOV_DEVIATIONS));
       this.writeReport();
     }
     return f;
+  }
+
+  /**
+   * The model of the whole platform (every stack the pack checks, and the needs the grants declared),
+   * built once per synth and shared by every system rule.
+   */
+  public model(): PlatformModel {
+    if (!this.systemModel) {
+      const stacks = this.stacks();
+      const model: PlatformModel = { resources: [], objects: [], defaultTags: {}, source: this.scope.node.path, needs: declaredNeeds(this.scope).filter((n) => App.isApp(this.scope) || n.principalPath === this.scope.node.path || n.principalPath.startsWith(`${this.scope.node.path}/`)), stacks: [], providers: {} };
+      for (const s of stacks) {
+        const json = s.toTerraform() as Record<string, any>;
+        const m = modelOfStack(s.node.id, json);
+        model.resources.push(...m.resources);
+        model.objects.push(...m.objects);
+        model.defaultTags[s.node.id] = m.defaultTags;
+        model.providers![s.node.id] = json.provider ?? {};
+        const appliedFrom = (s as { appliedFrom?: unknown }).appliedFrom;
+        model.stacks!.push({ name: s.node.id, path: s.node.path, dependsOn: [...new Set([...stackDependencies(json), ...s.dependencies.map((d) => d.node.id)])], ...(appliedFrom === 'anywhere' || appliedFrom === 'cluster-network' ? { appliedFrom } : {}) });
+      }
+      this.systemModel = model;
+    }
+    return this.systemModel;
+  }
+
+  private stacks(): TerraformStack[] {
+    return this.scope instanceof TerraformStack ? [this.scope] : this.scope.node.findAll().filter((c): c is TerraformStack => c instanceof TerraformStack);
+  }
+
+  /** Findings and accepted exceptions of the system rules, over the whole platform, evaluated once. */
+  private evaluateSystem(): PolicyEvaluation {
+    if (!this.systemEvaluation) {
+      const rules = this.rules.filter((r) => r.scope === 'system');
+      this.systemEvaluation = rules.length ? evaluatePolicy(this.model(), rules, this.suppressions, this.overrides) : { findings: [], exceptions: [] };
+    }
+    return this.systemEvaluation;
   }
 
   /** Validation messages for `node` (errors only; findings not mapped to a construct go to the stack); warnings become annotations. */
@@ -127,5 +169,10 @@ export class PolicyPack implements IAspect {
       findings: this.findings,
       exceptions: this.exceptions,
     }, null, 2));
+    // The grants' declared needs, so `cdktf-mlops review cdktf.out` evaluates the same system model.
+    if (this.systemModel) {
+      const needsFile = App.isApp(this.scope) ? NEEDS_FILE : NEEDS_FILE.replace('.json', `-${this.scope.node.id}.json`);
+      fs.writeFileSync(path.join(outdir, needsFile), JSON.stringify({ needs: this.systemModel.needs }, null, 2));
+    }
   }
 }

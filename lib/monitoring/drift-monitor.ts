@@ -13,12 +13,20 @@ import { containerResources, forbidConcurrentCronJob, restrictedJobSpec } from '
 import { IDataZone } from '../data/data-zone';
 import { ContainerImage, resolveImage } from '../core/container-image';
 import { IWorkloadCluster, WorkloadIdentity } from '../security/workload-identity';
+import { IGrantable } from '../security/principal';
 
 /** Where a sample lives in the lake: a zone and a key prefix (a folder of .jsonl/.csv files). */
 export interface LakeLocation {
   readonly zone: IDataZone;
   /** Key prefix inside the zone, e.g. `churn/baseline/`. */
   readonly prefix: string;
+  /**
+   * Who outside the platform writes the samples (e.g. "the chargeback export of the payments team"),
+   * declared to the system model as their producer. Leave it out when a platform construct is
+   * granted write there (a retraining pipeline refreshes the baseline through `grantWriteBaseline`).
+   * @default none
+   */
+  readonly producedBy?: string;
 }
 
 /** A monitored feature and its drift thresholds. */
@@ -115,6 +123,8 @@ export class DriftMonitor extends Construct {
   public readonly dataDriftAlarm: CloudwatchMetricAlarm;
   public readonly conceptDriftAlarm?: CloudwatchMetricAlarm;
   public readonly jobName: string;
+  /** Where the reference sample is read. */
+  public readonly baseline: LakeLocation;
 
   constructor(scope: Construct, id: string, props: DriftMonitorProps) {
     super(scope, id);
@@ -142,7 +152,11 @@ export class DriftMonitor extends Construct {
       locations.predictions = props.conceptDrift.predictions;
       locations.labels = props.conceptDrift.groundTruth;
     }
-    for (const loc of Object.values(locations)) loc.zone.bucket.grantRead(this.identity, `${loc.zone.prefix}${normalize(loc.prefix)}`);
+    for (const loc of Object.values(locations)) {
+      loc.zone.bucket.grantRead(this.identity, `${loc.zone.prefix}${normalize(loc.prefix)}`);
+      if (loc.producedBy) loc.zone.bucket.declareExternal('write', `${loc.zone.prefix}${normalize(loc.prefix)}`, loc.producedBy);
+    }
+    this.baseline = props.baseline;
 
     const config = {
       model: props.model,
@@ -281,6 +295,16 @@ export class DriftMonitor extends Construct {
       invalid(this, `conceptDrift.maxDegradation ${show(props.conceptDrift.maxDegradation)} must be greater than 0.`, 'use e.g. 0.05 (a 5-point accuracy drop).');
     }
     if (!props.alarmTopicArn) invalid(this, 'no alarmTopicArn: a drift alarm without an action would go unseen.', 'pass the platform alert topic ARN.');
+  }
+
+  /** `s3://` URI of the baseline, for the job that writes it. */
+  public get baselineUri(): string {
+    return `s3://${this.baseline.zone.bucketName}/${this.baseline.zone.prefix}${normalize(this.baseline.prefix)}`;
+  }
+
+  /** Lets `grantee` (the job that trains the model) write a new baseline sample. */
+  public grantWriteBaseline(grantee: IGrantable): void {
+    this.baseline.zone.bucket.grantWrite(grantee, `${this.baseline.zone.prefix}${normalize(this.baseline.prefix)}`);
   }
 }
 

@@ -5,6 +5,7 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import { MlopsStack } from '../core/mlops-stack';
 import { IGrantable } from './principal';
 import { PolicyDocument, PolicyStatement, TrustStatement, renderTrustPolicy } from './policy-document';
+import { actionVerb, recordPolicyNeed } from '../governance/system/needs';
 
 /** Props of {@link PlatformRole}. */
 export interface PlatformRoleProps {
@@ -63,6 +64,8 @@ export class PlatformRole extends Construct implements IGrantable {
 
   public addToPolicy(...statements: PolicyStatement[]): void {
     this.policy.addStatements(...statements);
+    // Grants are the declaration: each statement is recorded as a need of this role for the system model.
+    for (const st of statements) recordPolicyNeed(this, this.role, st, st.actions.some((a) => actionVerb(a) === 'write') ? 'write' : 'read');
     this.inlinePolicy ??= new IamRolePolicy(this, 'policy', {
       name: 'grants',
       role: this.role.name,

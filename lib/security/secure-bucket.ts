@@ -15,6 +15,7 @@ import { checkName } from '../core/naming';
 import { DataClassification } from '../core/tagging';
 import { DomainKey } from './domain-key';
 import { IGrantable } from './principal';
+import { recordExternalLocation, recordLocationNeed } from '../governance/system/needs';
 
 /** A storage-class transition of current object versions. */
 export interface BucketTransition {
@@ -246,6 +247,7 @@ export class SecureBucket extends Construct {
       },
     );
     this.encryptionKey?.grantDecrypt(principal, 's3');
+    recordLocationNeed(principal, this.bucket, p, 'read', ['s3:GetObject'], [`${this.bucket.arn}/${p}*`]);
   }
 
   /** Write (put, multipart) objects under `prefix`; no delete, no read. Encrypt through S3 only. */
@@ -256,6 +258,20 @@ export class SecureBucket extends Construct {
       resources: [`${this.bucket.arn}/${p}*`],
     });
     this.encryptionKey?.grantEncryptDecrypt(principal, 's3');
+    recordLocationNeed(principal, this.bucket, p, 'write', ['s3:PutObject'], [`${this.bucket.arn}/${p}*`]);
+  }
+
+  /**
+   * Declares that `party`, outside the platform, writes (`'write'`) or reads (`'read'`) objects under
+   * `prefix` (a feature pipeline of another team, a labelling system, operators reading failed
+   * deliveries). No access is granted: the system model counts the party as that location's producer
+   * or consumer, and the review lists the flow as external.
+   */
+  public declareExternal(kind: 'read' | 'write', prefix: string, party: string): void {
+    if (!party || party.trim().length < 3) {
+      invalid(this, `declareExternal(${show(kind)}, ${show(prefix)}) names no party (${show(party ?? '')}).`, 'say who outside the platform produces or consumes the data, e.g. "the CRM export job of the data team".');
+    }
+    recordExternalLocation(this, this.bucket, normalizePrefix(this, prefix), kind, party.trim());
   }
 
   /** Delete objects under `prefix` (versions stay recoverable until lifecycle expiry). */

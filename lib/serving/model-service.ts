@@ -76,6 +76,12 @@ export interface ModelServiceProps {
   readonly image: string | ContainerImage;
   /** Where the model's artifacts are: the identity may read only this prefix (`zoneLocation(zone, 'models/churn/')`). */
   readonly artifacts: S3Location;
+  /**
+   * Who outside the platform writes the artifacts (e.g. "the explainer release job of the fraud team"),
+   * declared to the system model as their producer. Leave it out when a ModelPromotion writes them.
+   * @default none
+   */
+  readonly artifactsProducedBy?: string;
   /** Online feature views the model reads. @default none */
   readonly features?: ModelFeatures;
   /** @default 8080 */
@@ -189,6 +195,7 @@ export class ModelService extends Construct {
       description: `Model service ${this.namespace}/${this.name}: reads its artifacts and online features`,
     });
     this.artifacts.bucket.grantRead(this.identity, this.artifacts.prefix);
+    if (props.artifactsProducedBy) this.artifacts.bucket.declareExternal('write', this.artifacts.prefix, props.artifactsProducedBy);
     if (props.features && props.features.views.length > 0) props.features.store.grantReadOnline(this.identity, props.features.views);
     if (props.capture) {
       this.capture = new PredictionCapture(this, 'capture', { ...props.capture, model: this.name });

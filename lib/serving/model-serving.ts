@@ -37,7 +37,7 @@ export interface ModelDeclaration extends Omit<ModelServiceProps, 'cluster' | 'n
   /**
    * Capture the server's predictions into the raw zone under `predictions/<name>/` (a Firehose
    * stream; env PREDICTIONS_STREAM), where the drift monitor reads them.
-   * @default true
+   * @default true (in MlopsPlatform: true when a drift monitor watches the model)
    */
   readonly capture?: boolean;
   /** Online feature views. @default none */

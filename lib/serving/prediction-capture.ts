@@ -11,6 +11,7 @@ import { PlatformRole } from '../security/platform-role';
 import { IGrantable } from '../security/principal';
 import { PREDICTIONS_PARTITION, predictionsPrefix } from '../registry/model-locations';
 import { normalizeKeyPrefix } from './prefix';
+import { FAILED_DELIVERY_READERS } from '../governance/system/needs';
 
 /** Props of {@link PredictionCapture}. */
 export interface PredictionCaptureProps {
@@ -74,6 +75,7 @@ export class PredictionCapture extends Construct {
     });
     props.zone.bucket.grantWrite(this.deliveryRole, this.prefix);
     props.zone.bucket.grantWrite(this.deliveryRole, errors);
+    props.zone.bucket.declareExternal('read', errors, FAILED_DELIVERY_READERS);
     this.deliveryRole.addToPolicy(
       { actions: ['s3:GetBucketLocation', 's3:ListBucketMultipartUploads'], resources: [props.zone.bucketArn] },
       { actions: ['logs:PutLogEvents'], resources: [`${this.logGroup.arn}:log-stream:DestinationDelivery`] },

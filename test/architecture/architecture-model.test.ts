@@ -86,6 +86,11 @@ describe('the architecture model of the reference platform', () => {
     expect(model.flows).toContainEqual({ from: `${P}/training_fraud_nightly`, to: `${P}/team_fraud`, kind: 'identity', verbs: 'assumes', details: [expect.stringMatching(/^[a-z0-9-]+\/[a-z0-9-]+$/)] });
   });
 
+  test('the page is a view of the system model: KEDA ScaledJob pods are workloads too', () => {
+    // The queued retraining runs as a ScaledJob (jobTargetRef.template), bound to the team's identity.
+    expect(model.flows).toContainEqual({ from: `${P}/retraining_fraud_retrain`, to: `${P}/team_fraud`, kind: 'identity', verbs: 'assumes', details: ['fraud/fraud-workloads'] });
+  });
+
   test('actionVerb: reads and writes', () => {
     expect(['s3:GetObject', 's3:ListBucket', 'kms:Decrypt', 'dynamodb:Query', 'ecr:BatchGetImage'].map(actionVerb)).toEqual(['read', 'read', 'read', 'read', 'read']);
     expect(['s3:PutObject', 'kinesis:PutRecords', 'kms:GenerateDataKey', 'sagemaker:CreateModelPackage', 'dynamodb:BatchWriteItem'].map(actionVerb))

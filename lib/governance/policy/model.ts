@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { unescapeTemplateSequences } from '../../core/terraform-literals';
+import type { DeclaredNeed } from '../system/needs';
+import type { StackInfo } from '../system/system-model';
 
 /** How serious a finding is; `error` fails the synth, the others are reported. */
 export type Severity = 'error' | 'warning' | 'info';
@@ -41,6 +43,22 @@ export interface PlatformModel {
   readonly defaultTags: Record<string, Record<string, string>>;
   /** Where the model was read from. */
   readonly source: string;
+  /**
+   * What the grants declared (construct metadata the output cannot tell): from the construct tree at
+   * synth, or `declared-needs.json` next to the stacks. Absent for plan files.
+   * @default none
+   */
+  readonly needs?: DeclaredNeed[];
+  /** The stacks with their apply order and where each is applied from. @default read from the stacks' references */
+  readonly stacks?: StackInfo[];
+  /** Provider configurations per stack (`{ helm: [{ kubernetes: {...} }] }`). @default none */
+  readonly providers?: Record<string, Record<string, any>>;
+  /**
+   * Suppressions the synth accepted (from the policy packs' `policy-report*.json` next to the stacks), so a
+   * review of the output reports those findings as suppressed with the same reasons.
+   * @default none
+   */
+  readonly acceptedSuppressions?: Array<{ ruleId: string; path?: string; reason: string }>;
 }
 
 /** A problem reading an input (malformed, truncated or unknown file): shown as a one-line error. */
@@ -101,18 +119,51 @@ export function modelOfStack(stack: string, json: Record<string, any>): { resour
   return { resources, objects, defaultTags };
 }
 
+const REMOTE = /cross-stack-reference-input-([A-Za-z0-9_-]+)\.outputs/g;
+
+/** The stacks a synthesized stack document reads outputs from (cdktf cross-stack references). */
+export function stackDependencies(json: Record<string, any>): string[] {
+  const text = JSON.stringify(json.provider ?? {}) + JSON.stringify(json.resource ?? {});
+  const out = new Set<string>();
+  for (const mm of text.matchAll(REMOTE)) out.add(mm[1].split('--').pop()!);
+  for (const k of Object.keys(json.data?.terraform_remote_state ?? {})) {
+    if (k.startsWith('cross-stack-reference-input-')) out.add(k.slice('cross-stack-reference-input-'.length).split('--').pop()!);
+  }
+  return [...out];
+}
+
+/** File in the output directory holding the declared needs (written by the policy pack at synth). */
+export const NEEDS_FILE = 'declared-needs.json';
+
 /** Reads a synthesized `cdktf.out` directory (or its `stacks/` folder). */
 export function modelOfOutdir(outdir: string): PlatformModel {
   const stacksDir = fs.existsSync(path.join(outdir, 'stacks')) ? path.join(outdir, 'stacks') : outdir;
   const names = fs.readdirSync(stacksDir).filter((n) => fs.existsSync(path.join(stacksDir, n, 'cdk.tf.json')));
   if (names.length === 0) throw new ReviewInputError(`${outdir} holds no synthesized stacks (expected stacks/<name>/cdk.tf.json); run cdktf synth first.`);
-  const model: PlatformModel = { resources: [], objects: [], defaultTags: {}, source: outdir };
+  const root = path.join(stacksDir, '..');
+  const needsFiles = fs.readdirSync(root).filter((n) => n === NEEDS_FILE || (n.startsWith(NEEDS_FILE.replace('.json', '-')) && n.endsWith('.json'))).sort();
+  const stacks: StackInfo[] = [];
+  const model: PlatformModel = {
+    resources: [], objects: [], defaultTags: {}, source: outdir, stacks, providers: {},
+    ...(needsFiles.length ? { needs: needsFiles.flatMap((n) => parseJson(path.join(root, n)).needs ?? []) } : {}),
+  };
+  const manifestFile = path.join(root, 'manifest.json');
+  const manifest: Record<string, any> = fs.existsSync(manifestFile) ? parseJson(manifestFile).stacks ?? {} : {};
+  const reports = fs.readdirSync(root).filter((n) => /^policy-report(-.+)?\.json$/.test(n)).sort();
+  const accepted = reports.flatMap((n) => (parseJson(path.join(root, n)).suppressions ?? []) as any[])
+    .filter((x) => x && typeof x.ruleId === 'string' && typeof x.reason === 'string').map((x) => ({ ruleId: x.ruleId, ...(x.path ? { path: x.path } : {}), reason: x.reason }));
+  if (accepted.length) (model as { acceptedSuppressions?: unknown }).acceptedSuppressions = accepted;
   for (const n of names.sort()) {
     const file = path.join(stacksDir, n, 'cdk.tf.json');
-    const m = modelOfStack(n, parseJson(file));
+    const json = parseJson(file);
+    const m = modelOfStack(n, json);
     model.resources.push(...m.resources);
     model.objects.push(...m.objects);
     model.defaultTags[n] = m.defaultTags;
+    const info = manifest[n];
+    const declared = (info?.dependencies ?? []).map((d: string) => Object.values(manifest).find((x: any) => x.constructPath === d)?.name).filter((x: unknown): x is string => typeof x === 'string');
+    stacks.push({ name: n, ...(typeof info?.constructPath === 'string' ? { path: info.constructPath } : {}), dependsOn: [...new Set([...stackDependencies(json), ...declared])] });
+    model.providers![n] = json.provider ?? {};
   }
   return model;
 }

@@ -51,6 +51,12 @@ export interface PolicyRule {
   readonly anchor: string;
   /** How to fix a violation. */
   readonly fix: string;
+  /**
+   * `system`: the rule reads the whole platform at once (every stack of the pack, the declared needs),
+   * so the pack runs it once per synth over the system model rather than once per stack.
+   * @default "stack"
+   */
+  readonly scope?: 'stack' | 'system';
   /** The failing resources of `model`. */
   check(model: PlatformModel): RuleViolation[];
 }
@@ -85,6 +91,11 @@ export interface Suppression {
   readonly reason: string;
 }
 
+/** Whether suppression `s` accepts a finding of `ruleId` on `t` (path prefix or exact address). */
+export function suppresses(s: Suppression, ruleId: string, t: { readonly path: string; readonly address: string }): boolean {
+  return s.ruleId === ruleId && (s.path === undefined || t.path === s.path || t.path.startsWith(`${s.path}/`) || t.address === s.path);
+}
+
 /** Runs `rules` over `model`, applying `suppressions` and severity overrides (findings only; see {@link evaluatePolicy}). */
 export function evaluateRules(model: PlatformModel, rules: readonly PolicyRule[], suppressions: readonly Suppression[] = [],
   severityOverrides: Record<string, Severity> = {}): Finding[] {
@@ -103,7 +114,7 @@ export function evaluatePolicy(model: PlatformModel, rules: readonly PolicyRule[
         exceptions.push({ ruleId: rule.id, anchor: rule.anchor, stack: t.stack, address: t.address, path: t.path, message: v.message, reason: v.accepted });
         continue;
       }
-      const s = suppressions.find((x) => x.ruleId === rule.id && (x.path === undefined || t.path === x.path || t.path.startsWith(`${x.path}/`) || t.address === x.path));
+      const s = suppressions.find((x) => suppresses(x, rule.id, t));
       findings.push({
         ruleId: rule.id, title: rule.title, severity: severityOverrides[rule.id] ?? rule.severity, anchor: rule.anchor,
         stack: t.stack, address: t.address, path: t.path, message: v.message, fix: rule.fix,

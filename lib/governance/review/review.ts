@@ -8,6 +8,8 @@ import { GPU_INSTANCE } from '../policy/rules-cost';
 import { PRICE_TABLE } from './prices';
 import { complianceReport, ControlResult } from './compliance';
 import { groupBy } from '../../core/collections';
+import { systemModelOf } from '../system/system-model';
+import { systemFlows } from '../system/flows';
 
 /** What one IAM role can do. */
 export interface RoleInventory {
@@ -38,6 +40,13 @@ export interface Review {
   readonly accountWide: Array<{ address: string; setting: string }>;
   /** Which controls the platform implements, and with which resources. */
   readonly compliance: ControlResult[];
+  /**
+   * The flows of the system model with their status: data (who writes and reads each location), IAM needs,
+   * separation of duties, network paths, images, placement, budgets, alerts, cluster order and API reach.
+   */
+  readonly flows: Array<{ kind: string; from: string; to: string; status: 'ok' | 'broken'; detail: string }>;
+  /** Whether the declared needs of the grants were available (cdktf.out written by a policy pack; not plans). */
+  readonly declaredNeeds: boolean;
   readonly cost: { priceTable: string; lines: Array<{ address: string; item: string; baselineMonthly: number; ceilingMonthly: number; basis: string }>; baselineMonthly: number; ceilingMonthly: number };
 }
 
@@ -62,7 +71,8 @@ const round = (n: number) => Math.round(n * 100) / 100;
 /** Reviews `model`: policy findings, IAM inventory, public endpoints, encryption, images and charts, cost. */
 export function review(model: PlatformModel, opts: ReviewOptions = {}): Review {
   const rules = opts.rules ?? DEFAULT_RULES;
-  const evaluation = evaluatePolicy(model, rules, opts.suppressions ?? []);
+  // Yours first, then what the synth's policy packs accepted (recorded in their reports).
+  const evaluation = evaluatePolicy(model, rules, [...(opts.suppressions ?? []), ...(model.acceptedSuppressions ?? [])]);
   const exceptions = [...evaluation.exceptions, ...checkovExceptions(model, opts.checkovDeviations ?? CHECKOV_DEVIATIONS)]
     .sort((a, b) => a.ruleId.localeCompare(b.ruleId) || a.address.localeCompare(b.address));
   const findings = evaluation.findings
@@ -80,8 +90,21 @@ export function review(model: PlatformModel, opts: ReviewOptions = {}): Review {
     charts: of(model, 'helm_release').map((h) => ({ address: h.address, chart: String(h.values.chart), version: String(h.values.version ?? 'unpinned'), repository: String(h.values.repository ?? '') })),
     compliance: complianceReport(model, findings),
     accountWide: accountWide(model),
+    flows: listedFlows(model)
+      .sort((a, b) => a.kind.localeCompare(b.kind) || (a.status === b.status ? 0 : a.status === 'broken' ? -1 : 1) || a.from.localeCompare(b.from)),
+    declaredNeeds: model.needs !== undefined,
     cost: cost(model),
   };
+}
+
+/** The system model's flows; resources correctly ordered after their cluster are one line per cluster. */
+function listedFlows(m: PlatformModel): Review['flows'] {
+  const all = systemFlows(systemModelOf(m)).map((f) => ({ kind: f.kind, from: f.from, to: f.to, status: f.status, detail: f.detail }));
+  const ordered = groupBy(all.filter((f) => f.kind === 'cluster' && f.status === 'ok'), (f) => f.to);
+  return [
+    ...all.filter((f) => !(f.kind === 'cluster' && f.status === 'ok')),
+    ...[...ordered.entries()].map(([to, fs]) => ({ kind: 'cluster', from: `${fs.length} resources`, to, status: 'ok' as const, detail: 'reference the cluster or are applied after it' })),
+  ];
 }
 
 function roles(m: PlatformModel): RoleInventory[] {

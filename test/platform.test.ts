@@ -4,7 +4,8 @@ import { INetwork, Network } from '../lib/network/network';
 import { danglingReferences, resource, synthesize } from './support/synth';
 import { TAGS } from './support/fixtures';
 
-const props: MlopsPlatformProps = { name: 'acme-mlops', environment: 'dev', region: 'eu-west-1', tags: TAGS };
+// The runners applying the add-ons and workloads stacks are admitted by their security group.
+const props: MlopsPlatformProps = { name: 'acme-mlops', environment: 'dev', region: 'eu-west-1', tags: TAGS, cluster: { privateEndpointSourceSecurityGroupIds: ['sg-0123456789abcdef0'] } };
 
 /** A company platform that brings its own network layout by overriding the extension point. */
 class CompanyPlatform extends MlopsPlatform {

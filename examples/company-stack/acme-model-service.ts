@@ -1,12 +1,16 @@
 import { Construct } from 'constructs';
 import {
-  k8s, invalid, ModelService, ModelServiceProps, ModelWorkload, ServiceWorkload, ServiceWorkloadProps, restrictedContainerSecurityContext,
+  ContainerImage, k8s, invalid, ModelService, ModelServiceProps, ModelWorkload, ServiceWorkload, ServiceWorkloadProps, resolveImage,
+  restrictedContainerSecurityContext,
 } from '../../lib';
 
 /** Acme's ceilings for one model pod (the platform's defaults are looser). */
 export const ACME_LIMITS = { cpuMillis: 4000, memoryMiB: 8192 };
 
-/** The telemetry sidecar every Acme model runs: an OpenTelemetry collector, pinned. */
+/**
+ * The telemetry sidecar every Acme model runs: an OpenTelemetry collector, pinned. It runs from the
+ * platform registry's `platform/aws-otel-collector` mirror when the registry has one.
+ */
 export const ACME_OTEL_IMAGE = 'public.ecr.aws/aws-observability/aws-otel-collector:v0.43.1';
 
 /** Props of {@link AcmeModelService}: Acme requires an owning team and a cost center on every model. */
@@ -55,7 +59,7 @@ export class AcmeModelWorkload extends ModelWorkload {
     const q = (v: string) => k8s.Quantity.fromString(v);
     return [{
       name: 'otel-collector',
-      image: ACME_OTEL_IMAGE,
+      image: resolveImage(this, 'sidecar image', ContainerImage.libraryDefault(ACME_OTEL_IMAGE)).ref,
       args: ['--config=/etc/otel/config.yaml'],
       securityContext: restrictedContainerSecurityContext() as k8s.SecurityContext,
       resources: { requests: { cpu: q('100m'), memory: q('128Mi') }, limits: { cpu: q('200m'), memory: q('256Mi') } },

@@ -20,6 +20,8 @@ export class AcmePlatform extends MlopsPlatform {
       region: 'eu-central-1',
       backend: { bucket: `acme-terraform-state-${props.environment}`, region: 'eu-central-1', keyPrefix: 'acme-ml' },
       cluster: { adminRoleArns: ['arn:aws:iam::111122223333:role/acme-platform-admins'], privateEndpointSourceCidrs: ['10.0.0.0/18'] },
+      // Acme's CI pushes the model images and mirrors (keyless, GitHub OIDC).
+      ciCd: { repository: 'acme/ml-models' },
       ...props,
       profileOverrides: { logRetentionDays: 731, ...props.profileOverrides },
       tags: {

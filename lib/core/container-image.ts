@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { invalid, show } from './errors';
 import { MlopsStack } from './mlops-stack';
+import { recordAcceptedImage } from '../governance/system/needs';
 
 /** The parts of an image reference `[host[:port]/]repository[:tag][@sha256:<digest>]`. */
 export interface ImageReference {
@@ -172,6 +173,7 @@ export function resolveImage(scope: IConstruct, prop: string, value: string | Co
       const mirrored = r.mirrorOf(upstream);
       if (mirrored) return mirrored;
     }
+    recordAcceptedImage(scope, value.ref, 'a library default image, pinned by tag upstream: mirror it into the platform registry (platformImages) so that CI pushes what runs, or pass an image pinned by digest');
     return value;
   }
   const ref = ContainerImage.isContainerImage(value) ? value.ref : value;
@@ -212,5 +214,6 @@ export function resolveImage(scope: IConstruct, prop: string, value: string | Co
     invalid(scope, `${prop} ${show(ref)} does not come from the platform's container registry and is not pinned by digest, so the image that runs can change under the same tag.`,
       `pin it by digest ("${formatImageReference({ ...parsed, tag: undefined })}@sha256:<digest>"), or push it to a ContainerRegistry repository and use registry.image(...).`);
   }
+  if (!parsed.digest) recordAcceptedImage(scope, ref, 'the profile accepts external images pinned by a version tag (imageDigestsRequired: false); pin them by digest before staging and prod');
   return new ContainerImage(ref, 'external');
 }

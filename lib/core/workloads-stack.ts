@@ -35,14 +35,17 @@ export interface ClusterConnection {
 /**
  * Where a stack must be applied from. `anywhere`: any place with AWS credentials (AWS APIs only).
  * `cluster-network`: a runner that reaches the cluster's private API endpoint (inside the VPC, admitted
- * on tcp/443 by MlCluster `privateEndpointSourceCidrs` / `privateEndpointSourceSecurityGroupIds`). A
- * stack of a cluster with `publicEndpointCidrs` is `anywhere`, provided the runner's public IP is in them.
+ * on tcp/443 by MlCluster `privateEndpointSourceCidrs` / `privateEndpointSourceSecurityGroupIds`).
+ * `public-endpoint-cidrs`: a runner whose public IP is in the cluster's `publicEndpointCidrs`.
  */
-export type AppliedFrom = 'anywhere' | 'cluster-network';
+export type AppliedFrom = 'anywhere' | 'cluster-network' | 'public-endpoint-cidrs';
+
+/** Every {@link AppliedFrom}. */
+export const APPLIED_FROM: readonly AppliedFrom[] = ['anywhere', 'cluster-network', 'public-endpoint-cidrs'];
 
 /** Where a stack that talks to the Kubernetes API of `cluster` is applied from. */
 export function appliedFromFor(cluster: ClusterConnection | undefined): AppliedFrom {
-  return (cluster?.publicEndpointCidrs ?? []).length > 0 ? 'anywhere' : 'cluster-network';
+  return (cluster?.publicEndpointCidrs ?? []).length > 0 ? 'public-endpoint-cidrs' : 'cluster-network';
 }
 
 /** Exec authentication of the kubernetes and helm providers: a token from `aws eks get-token` for `cluster`. */

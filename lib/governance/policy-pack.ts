@@ -3,8 +3,9 @@ import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { Annotations, App, Aspects, IAspect, TerraformElement, TerraformStack } from 'cdktf';
 import { invalid, show } from '../core/errors';
+import { APPLIED_FROM, AppliedFrom } from '../core/workloads-stack';
 import { modelOfStack, NEEDS_FILE, PlatformModel, Severity, stackDependencies } from './policy/model';
-import { declaredNeeds } from './system/needs';
+import { acceptedImagesOf, declaredNeeds } from './system/needs';
 import { AcceptedException, evaluatePolicy, Finding, formatFinding, PolicyEvaluation, PolicyRule, Suppression, suppresses } from './policy/rule';
 import { CheckovDeviation, CHECKOV_DEVIATIONS, checkovExceptions } from './policy/checkov-exceptions';
 import { AWS_RULES } from './policy/rules-aws';
@@ -120,7 +121,7 @@ export class PolicyPack implements IAspect {
   public model(): PlatformModel {
     if (!this.systemModel) {
       const stacks = this.stacks();
-      const model: PlatformModel = { resources: [], objects: [], defaultTags: {}, source: this.scope.node.path, needs: declaredNeeds(this.scope).filter((n) => App.isApp(this.scope) || n.principalPath === this.scope.node.path || n.principalPath.startsWith(`${this.scope.node.path}/`)), stacks: [], providers: {} };
+      const model: PlatformModel = { resources: [], objects: [], defaultTags: {}, source: this.scope.node.path, needs: declaredNeeds(this.scope).filter((n) => App.isApp(this.scope) || n.principalPath === this.scope.node.path || n.principalPath.startsWith(`${this.scope.node.path}/`)), acceptedImages: acceptedImagesOf(this.scope), stacks: [], providers: {} };
       for (const s of stacks) {
         const json = s.toTerraform() as Record<string, any>;
         const m = modelOfStack(s.node.id, json);
@@ -129,7 +130,7 @@ export class PolicyPack implements IAspect {
         model.defaultTags[s.node.id] = m.defaultTags;
         model.providers![s.node.id] = json.provider ?? {};
         const appliedFrom = (s as { appliedFrom?: unknown }).appliedFrom;
-        model.stacks!.push({ name: s.node.id, path: s.node.path, dependsOn: [...new Set([...stackDependencies(json), ...s.dependencies.map((d) => d.node.id)])], ...(appliedFrom === 'anywhere' || appliedFrom === 'cluster-network' ? { appliedFrom } : {}) });
+        model.stacks!.push({ name: s.node.id, path: s.node.path, dependsOn: [...new Set([...stackDependencies(json), ...s.dependencies.map((d) => d.node.id)])], ...(APPLIED_FROM.includes(appliedFrom as AppliedFrom) ? { appliedFrom: appliedFrom as AppliedFrom } : {}) });
       }
       this.systemModel = model;
     }
@@ -172,7 +173,7 @@ export class PolicyPack implements IAspect {
     // The grants' declared needs, so `cdktf-mlops review cdktf.out` evaluates the same system model.
     if (this.systemModel) {
       const needsFile = App.isApp(this.scope) ? NEEDS_FILE : NEEDS_FILE.replace('.json', `-${this.scope.node.id}.json`);
-      fs.writeFileSync(path.join(outdir, needsFile), JSON.stringify({ needs: this.systemModel.needs }, null, 2));
+      fs.writeFileSync(path.join(outdir, needsFile), JSON.stringify({ needs: this.systemModel.needs, acceptedImages: this.systemModel.acceptedImages }, null, 2));
     }
   }
 }

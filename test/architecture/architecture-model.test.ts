@@ -118,6 +118,7 @@ describe('registerLifecyclePhase', () => {
       const platform = new MlopsPlatform(app, 'mini', {
         name: 'mini', environment: 'dev', region: 'eu-west-1',
         tags: { owner: 'o@example.com', 'cost-center': 'cc-1', 'data-classification': 'internal' },
+        cluster: { privateEndpointSourceSecurityGroupIds: ['sg-0123456789abcdef0'] },
       });
       new FraudScorer(platform.platformStack, 'scorer');
       d = ArchitectureDiagram.of(app, { title: 'mini (dev)' });

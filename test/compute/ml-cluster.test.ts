@@ -343,8 +343,8 @@ describe('MlCluster: who reaches the API endpoint', () => {
     expect(cluster.addonsStack.appliedFrom).toBe('cluster-network');
     expect(cluster.workloads.appliedFrom).toBe('cluster-network');
     const pub = testCluster(newApp(), { cluster: { publicEndpointCidrs: ['203.0.113.0/24'] } }).cluster;
-    expect(pub.addonsStack.appliedFrom).toBe('anywhere');
-    expect(pub.workloads.appliedFrom).toBe('anywhere');
+    expect(pub.addonsStack.appliedFrom).toBe('public-endpoint-cidrs');
+    expect(pub.workloads.appliedFrom).toBe('public-endpoint-cidrs');
   });
 
   test('with a backend, the add-ons stack keeps its own state key', () => {

@@ -12,7 +12,7 @@ function withChurn(app: any) {
     serving: {
       ...p.serving,
       models: [...(p.serving?.models ?? []), {
-        name: 'churn', modelVersion: '1', image: `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/acme-mlops-prod/models/churn:1.0.0`, clients: [{ namespace: 'fraud' }],
+        name: 'churn', modelVersion: '1', artifactsProducedBy: 'the churn release job of the growth team', image: `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/acme-mlops-prod/models/churn:1.0.0`, clients: [{ namespace: 'fraud' }],
       }],
     },
     modelRegistry: { ...p.modelRegistry!, models: [...p.modelRegistry!.models, 'churn'] },

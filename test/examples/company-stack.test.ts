@@ -3,13 +3,13 @@ import { AcmePlatform } from '../../examples/company-stack/acme-platform';
 import { ACME_OTEL_IMAGE } from '../../examples/company-stack/acme-model-service';
 import { allObjects, danglingReferences, object, resource, resources, schemaViolations, synthesize, Synthesized } from '../support/synth';
 
-const CHURN = { name: 'churn', modelVersion: '3', image: '111122223333.dkr.ecr.eu-central-1.amazonaws.com/acme-ml-prod/models/churn:3.0.2', team: 'growth', costCenter: 'cc-4711' };
+const CHURN = { name: 'churn', modelVersion: '3', image: '111122223333.dkr.ecr.eu-central-1.amazonaws.com/acme-ml-prod/models/churn:3.0.2', team: 'growth', costCenter: 'cc-4711', artifactsProducedBy: 'the churn training pipeline of the growth team' };
 
 describe('company stack: AcmePlatform and AcmeModelService', () => {
   let s: Synthesized;
   beforeAll(() => {
     s = synthesize((app) => {
-      const platform = new AcmePlatform(app, 'acme-ml-prod', { environment: 'prod', costCenter: 'cc-4711', containerRegistry: { accountId: '111122223333', models: ['churn'] } });
+      const platform = new AcmePlatform(app, 'acme-ml-prod', { environment: 'prod', costCenter: 'cc-4711', containerRegistry: { accountId: '111122223333', models: ['churn'], platformImages: ['aws-otel-collector'] } });
       platform.addModel(CHURN);
     });
   });
@@ -34,7 +34,8 @@ describe('company stack: AcmePlatform and AcmeModelService', () => {
     expect(d.spec.template.metadata.labels).toMatchObject({ 'acme.example/team': 'growth', 'acme.example/cost-center': 'cc-4711', 'acme.example/telemetry': 'otel' });
     const [main, sidecar] = d.spec.template.spec.containers;
     expect(main.image).toBe(CHURN.image);
-    expect(sidecar).toMatchObject({ name: 'otel-collector', image: ACME_OTEL_IMAGE });
+    // The collector runs from the platform registry's mirror of ACME_OTEL_IMAGE (same tag), which CI pushes.
+    expect(sidecar).toMatchObject({ name: 'otel-collector', image: `111122223333.dkr.ecr.eu-central-1.amazonaws.com/acme-ml-prod/platform/${ACME_OTEL_IMAGE.split('/').pop()}` });
     expect(sidecar.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     expect(sidecar.resources.limits).toEqual({ cpu: '200m', memory: '256Mi' });
   });
@@ -54,10 +55,10 @@ describe('company stack: an added AcmeModelService gets the platform\'s cross-cu
   let s: Synthesized;
   beforeAll(() => {
     s = synthesize((app) => {
-      const platform = new AcmePlatform(app, 'acme-ml-prod', { environment: 'prod', costCenter: 'cc-4711', containerRegistry: { accountId: '111122223333', models: ['churn', 'upsell'] }, observability: { models: { churn: { latencyP95Seconds: 0.15 } } } });
+      const platform = new AcmePlatform(app, 'acme-ml-prod', { environment: 'prod', costCenter: 'cc-4711', containerRegistry: { accountId: '111122223333', models: ['churn', 'upsell'], platformImages: ['aws-otel-collector'] }, observability: { models: { churn: { latencyP95Seconds: 0.15 } } } });
       platform.addModel(CHURN);
       platform.addModel({
-        name: 'upsell', modelVersion: '1', image: '111122223333.dkr.ecr.eu-central-1.amazonaws.com/acme-ml-prod/models/upsell:1.0.0', team: 'growth', costCenter: 'cc-4711', critical: false,
+        name: 'upsell', modelVersion: '1', image: '111122223333.dkr.ecr.eu-central-1.amazonaws.com/acme-ml-prod/models/upsell:1.0.0', team: 'growth', costCenter: 'cc-4711', critical: false, artifactsProducedBy: 'the upsell training pipeline of the growth team',
         autoscaling: { scaleToZero: true, targetRequestsPerSecond: 20, prometheusAddress: PROM, activationQuery: 'sum(rate(gateway_requests_total{route="upsell"}[2m]))' },
         release: { strategy: 'canary', prometheusAddress: PROM },
       });

@@ -6,7 +6,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { danglingReferences, synthesize } from '../support/synth';
 import { PolicyPack } from '../../lib/governance/policy-pack';
-import { badFixture, goodFixture, LIBRARY_DEFECTS, systemFixture } from './fixtures/policy-fixtures';
+import { badFixture, goodFixture, systemFixture } from './fixtures/policy-fixtures';
 
 const tmpApp = () => new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-mlops-pack-')), stackTraces: false });
 
@@ -75,7 +75,7 @@ describe('PolicyPack as an aspect', () => {
     beforeAll(() => {
       s = synthesize((app) => {
         goodFixture(app);
-        pack = PolicyPack.applyTo(app, { suppressions: LIBRARY_DEFECTS });
+        pack = PolicyPack.applyTo(app);
       });
     });
     test('synthesizes with no error finding and writes policy-report.json', () => {

@@ -4,7 +4,7 @@ import { allObjects, danglingReferences, schemaViolations, synthesize, Synthesiz
 import { modelOfOutdir, PlatformModel } from '../../lib/governance/policy/model';
 import { evaluateRules, Finding } from '../../lib/governance/policy/rule';
 import { DEFAULT_RULES } from '../../lib/governance/policy-pack';
-import { badFixture, goodFixture, LIBRARY_DEFECTS } from './fixtures/policy-fixtures';
+import { badFixture, goodFixture } from './fixtures/policy-fixtures';
 import { declaredNeeds } from '../../lib/governance/system/needs';
 import { App } from 'cdktf';
 
@@ -20,7 +20,7 @@ beforeAll(() => {
   // The model of each output with what the grants declared (the policy pack writes it next to the stacks).
   const model = (s: Synthesized, app: App): PlatformModel => ({ ...modelOfOutdir(s.outdir), needs: declaredNeeds(app) });
   badFindings = evaluateRules(model(bad, apps.bad), DEFAULT_RULES);
-  goodFindings = evaluateRules(model(good, apps.good), DEFAULT_RULES, LIBRARY_DEFECTS).filter((f) => !f.suppressed);
+  goodFindings = evaluateRules(model(good, apps.good), DEFAULT_RULES).filter((f) => !f.suppressed);
 });
 
 const failing = (fs: Finding[], id: string) => fs.filter((f) => f.ruleId === id).map((f) => f.address).sort();

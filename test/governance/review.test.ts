@@ -9,7 +9,7 @@ import { review, Review } from '../../lib/governance/review/review';
 import { toJunit, toMarkdown, toSarif } from '../../lib/governance/review/formats';
 import { PRICE_TABLE } from '../../lib/governance/review/prices';
 import { DEFAULT_RULES } from '../../lib/governance/policy-pack';
-import { badFixture, goodFixture, LIBRARY_DEFECTS } from './fixtures/policy-fixtures';
+import { badFixture, goodFixture } from './fixtures/policy-fixtures';
 import { testCluster } from '../support/fixtures';
 import { SecureBucket } from '../../lib/security/secure-bucket';
 import { KeyRing } from '../../lib/security/key-ring';
@@ -56,17 +56,27 @@ beforeAll(() => {
 
 describe('flows of the system model', () => {
   test('a review of a cdktf.out applies what the synth accepted, and reads the stacks from manifest.json', () => {
-    const out = synthesize((app) => { goodFixture(app); PolicyPack.applyTo(app, { suppressions: LIBRARY_DEFECTS }); });
+    const out = synthesize((app) => { goodFixture(app); PolicyPack.applyTo(app); });
     const m = readModel(out.outdir);
     expect(m.stacks).toContainEqual({ name: 'sysgood-workloads', path: 'sysgood-workloads', dependsOn: ['sysgood'] });
     expect(m.needs).toContainEqual(expect.objectContaining({ principalPath: 'sysgood/writer', kind: 'write', location: { store: 'aws_s3_bucket.lake_bucket', prefix: 'in/' } }));
     const r = review(m);
     expect(r.findings.filter((f) => !f.suppressed && f.severity === 'error')).toEqual([]);
-    expect(r.findings.find((f) => f.ruleId === 'MLOPS-EKS-005' && f.stack === 'workloads')).toMatchObject({ path: 'workloads', suppressed: 'TEMPORARY (issue 14 item 2): manifests on a private endpoint.' });
+  });
+
+  test('a review of a cdktf.out reports what the synth suppressed with the same reason', () => {
+    const reason = 'the runners are admitted by a security group rule of the shared network account';
+    const out = synthesize((app) => {
+      testCluster(app);
+      PolicyPack.applyTo(app, { suppressions: [{ ruleId: 'MLOPS-EKS-005', path: 'platform-addons', reason }, { ruleId: 'MLOPS-EKS-005', path: 'workloads', reason }] });
+    });
+    const r = review(readModel(out.outdir));
+    expect(r.findings.filter((f) => f.ruleId === 'MLOPS-EKS-005').map((f) => [f.path, f.suppressed])).toEqual([['platform-addons', reason], ['workloads', reason]]);
+    expect(r.findings.filter((f) => !f.suppressed && f.severity === 'error')).toEqual([]);
   });
 
   test('the review lists the flows and their status, in a markdown section', () => {
-    const r = review({ ...readModel(good.outdir), needs: declaredNeeds(goodApp) }, { suppressions: LIBRARY_DEFECTS });
+    const r = review({ ...readModel(good.outdir), needs: declaredNeeds(goodApp) });
     expect(r.declaredNeeds).toBe(true);
     expect(r.flows).toEqual(expect.arrayContaining([
       { kind: 'data-read', from: 'sysgood/reader', to: 's3://acme-sysgood-lake/in/', status: 'ok', detail: 'reads what sysgood/writer writes' },
@@ -146,7 +156,7 @@ describe('review of a terraform show -json plan', () => {
 
 describe('review of a synthesized cdktf.out', () => {
   test('the library defaults have no error finding; findings map to construct paths', () => {
-    const r = review(readModel(good.outdir), { suppressions: LIBRARY_DEFECTS });
+    const r = review(readModel(good.outdir));
     expect(r.findings.filter((f) => f.severity === 'error' && !f.suppressed)).toEqual([]);
     expect(r.resourceCount).toBe(Object.values(good.stacks).reduce((n, st) => n + Object.values<any>(st.resource ?? {}).reduce((a, x) => a + Object.keys(x).length, 0), 0));
     // every data store uses a customer-managed key, except the access-log bucket (S3 cannot deliver access logs to SSE-KMS)
@@ -245,10 +255,8 @@ describe('output formats', () => {
 describe('CLI', () => {
   test('exit status follows --fail-on', () => {
     expect(run('review', PLAN).code).toBe(1);
-    const accepted = path.join(tmp, 'library-defects.json');
-    fs.writeFileSync(accepted, JSON.stringify(LIBRARY_DEFECTS));
-    expect(run('review', good.outdir, '--suppressions', accepted).code).toBe(0);
-    expect(run('review', good.outdir, '--suppressions', accepted, '--fail-on', 'warning').code).toBe(0);
+    expect(run('review', good.outdir).code).toBe(0);
+    expect(run('review', good.outdir, '--fail-on', 'warning').code).toBe(0);
     expect(run('review', PLAN, '--fail-on', 'none').code).toBe(0);
   });
   test('summary on stderr; --output writes the file', () => {

@@ -23,9 +23,9 @@ const props: MlopsPlatformProps = {
   },
   driftMonitors: [{
     model: 'fraud',
-    baseline: { zone: 'features', prefix: 'fraud/baseline/' },
+    baseline: { zone: 'features', prefix: 'fraud/baseline/', producedBy: 'the fraud team\'s profiling job' },
     features: [{ name: 'amount', type: 'numeric', psiThreshold: 0.2 }],
-    conceptDrift: { task: 'classification', groundTruth: { zone: 'curated', prefix: 'labels/fraud/' }, baseline: 0.94, maxDegradation: 0.03 },
+    conceptDrift: { task: 'classification', groundTruth: { zone: 'curated', prefix: 'labels/fraud/', producedBy: 'the chargeback export of the payments team' }, baseline: 0.94, maxDegradation: 0.03 },
   }],
   retrainingPipelines: [
     { ...retrain, name: 'fraud-retrain', engine: 'step-functions', schedule: 'cron(0 3 ? * MON *)' },

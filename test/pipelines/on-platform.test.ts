@@ -27,6 +27,8 @@ describe('pipelines on an MlopsPlatform with a public endpoint (Step Functions e
         modelPackageGroupName: 'acme-mlops-prod-fraud', inferenceImage: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/acme/fraud-serve@sha256:' + '2'.repeat(64),
         schedule: 'cron(0 3 ? * MON *)', alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:acme-mlops-alerts',
       });
+      // No ModelPromotion in this composition: whoever deploys approved packages reads the candidates.
+      bucket.declareExternal('read', 'models/fraud-retrain/', 'the deployment of approved model packages');
       new CiCdAccess(stack, 'ci', {
         repository: 'acme/ml-platform',
         stateBucketArn: `arn:${stack.partition}:s3:::${props.backend!.bucket}`, stateKeyPrefix: props.backend!.keyPrefix,

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { unescapeTemplateSequences } from '../../core/terraform-literals';
-import type { DeclaredNeed } from '../system/needs';
+import type { AcceptedImage, DeclaredNeed } from '../system/needs';
 import type { StackInfo } from '../system/system-model';
 
 /** How serious a finding is; `error` fails the synth, the others are reported. */
@@ -49,6 +49,8 @@ export interface PlatformModel {
    * @default none
    */
   readonly needs?: DeclaredNeed[];
+  /** Images pinned by tag that were accepted where they are used, with the reason (written beside the needs). @default none */
+  readonly acceptedImages?: AcceptedImage[];
   /** The stacks with their apply order and where each is applied from. @default read from the stacks' references */
   readonly stacks?: StackInfo[];
   /** Provider configurations per stack (`{ helm: [{ kubernetes: {...} }] }`). @default none */
@@ -145,7 +147,10 @@ export function modelOfOutdir(outdir: string): PlatformModel {
   const stacks: StackInfo[] = [];
   const model: PlatformModel = {
     resources: [], objects: [], defaultTags: {}, source: outdir, stacks, providers: {},
-    ...(needsFiles.length ? { needs: needsFiles.flatMap((n) => parseJson(path.join(root, n)).needs ?? []) } : {}),
+    ...(needsFiles.length ? {
+      needs: needsFiles.flatMap((n) => parseJson(path.join(root, n)).needs ?? []),
+      acceptedImages: needsFiles.flatMap((n) => parseJson(path.join(root, n)).acceptedImages ?? []),
+    } : {}),
   };
   const manifestFile = path.join(root, 'manifest.json');
   const manifest: Record<string, any> = fs.existsSync(manifestFile) ? parseJson(manifestFile).stacks ?? {} : {};

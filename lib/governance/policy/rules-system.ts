@@ -7,7 +7,8 @@ import {
 
 const flowRule = (id: string, title: string, anchor: string, fix: string, flows: (s: SystemModel) => SystemFlow[], only?: (f: SystemFlow) => boolean): PolicyRule => ({
   id, title, severity: 'error', anchor, fix, scope: 'system',
-  check: (m: PlatformModel) => flows(systemModelOf(m)).filter((f) => f.status === 'broken' && (!only || only(f))).map((f) => ({ target: f.target, message: f.detail })),
+  check: (m: PlatformModel) => flows(systemModelOf(m)).filter((f) => f.status !== 'ok' && (!only || only(f)))
+    .map((f) => ({ target: f.target, message: f.detail, ...(f.status === 'accepted' ? { accepted: f.detail } : {}) })),
 });
 
 /** Rules over the one model of the system: flows that must work end to end. */

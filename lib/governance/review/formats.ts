@@ -47,7 +47,7 @@ export function toMarkdown(r: Review): string {
   }
   out.push('## Account-wide settings this platform changes', '', ...(r.accountWide.length ? r.accountWide.map((a) => `- \`${a.address}\`: ${md(a.setting)}`) : ['None.']), '');
   out.push('## Flows', '', r.declaredNeeds ? 'From the system model (declared needs of the grants included).' : 'From the system model; the declared needs of the grants were not available (plan file, or no policy pack at synth), so data flows and IAM needs are not listed.', '',
-    '| Kind | From | To | Status | Detail |', '|---|---|---|---|---|', ...r.flows.map((f) => `| ${f.kind} | ${md(f.from)} | ${md(f.to)} | ${f.status === 'ok' ? 'ok' : '**broken**'} | ${md(f.detail)} |`), '');
+    '| Kind | From | To | Status | Detail |', '|---|---|---|---|---|', ...r.flows.map((f) => `| ${f.kind} | ${md(f.from)} | ${md(f.to)} | ${f.status === 'broken' ? '**broken**' : f.status} | ${md(f.detail)} |`), '');
   out.push('## Public endpoints', '', ...(r.publicEndpoints.length ? r.publicEndpoints.map((e) => `- \`${e.address}\`: ${e.what}`) : ['None.']), '');
   out.push('## Encryption of data stores', '', '| Store | Resource | Encryption |', '|---|---|---|', ...r.encryption.map((e) => `| ${e.store} | \`${e.address}\` | ${md(e.encryption)} |`), '');
   out.push('## Images and charts', '', ...(r.images.length ? r.images.map((i) => `- \`${i.image}\` (${i.usedBy.join(', ')})`) : ['No container images.']), '',

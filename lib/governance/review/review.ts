@@ -44,7 +44,7 @@ export interface Review {
    * The flows of the system model with their status: data (who writes and reads each location), IAM needs,
    * separation of duties, network paths, images, placement, budgets, alerts, cluster order and API reach.
    */
-  readonly flows: Array<{ kind: string; from: string; to: string; status: 'ok' | 'broken'; detail: string }>;
+  readonly flows: Array<{ kind: string; from: string; to: string; status: 'ok' | 'broken' | 'accepted'; detail: string }>;
   /** Whether the declared needs of the grants were available (cdktf.out written by a policy pack; not plans). */
   readonly declaredNeeds: boolean;
   readonly cost: { priceTable: string; lines: Array<{ address: string; item: string; baselineMonthly: number; ceilingMonthly: number; basis: string }>; baselineMonthly: number; ceilingMonthly: number };

@@ -12,7 +12,8 @@ export interface SystemFlow {
   readonly from: string;
   /** What it reaches (location, service, repository, node pool). */
   readonly to: string;
-  readonly status: 'ok' | 'broken';
+  /** `accepted`: broken by the rule's measure but accepted where it was declared, with the reason in `detail`. */
+  readonly status: 'ok' | 'broken' | 'accepted';
   /** What breaks at run time (broken flows), or how the model proved it (ok). */
   readonly detail: string;
   /** The resource or object a finding is reported on. */
@@ -270,6 +271,11 @@ export function imageFlows(s: SystemModel): SystemFlow[] {
       const from = `${w.kind} ${w.namespace}/${w.name}`;
       const m = ECR.exec(image);
       const repo = m ? repos.get(m[3]) : undefined;
+      const accepted = image.includes('@sha256:') ? undefined : s.platform.acceptedImages?.find((a) => a.ref === image);
+      if (!repo && accepted) {
+        out.push({ kind: 'image', from, to: image, status: 'accepted', target: w.target, detail: `${from} runs ${image}, pinned by tag only: ${accepted.reason}` });
+        continue;
+      }
       if (!repo) {
         out.push(image.includes('@sha256:')
           ? { kind: 'image', from, to: image, status: 'ok', target: w.target, detail: 'external image pinned by digest' }
@@ -464,6 +470,8 @@ export function endpointFlows(s: SystemModel): SystemFlow[] {
       broken = vpc.endpoint_private_access === false
         ? `stack ${stack} is applied from the cluster network but ${cluster.address} has no private endpoint`
         : `stack ${stack} is applied from the cluster network but no security group rule admits TCP 443 on the cluster security group from it`;
+    } else if (info?.appliedFrom === 'public-endpoint-cidrs' && (!isPublic || cidrs.length === 0 || cidrs.includes('0.0.0.0/0'))) {
+      broken = `stack ${stack} is applied from the cluster's public endpoint CIDRs but ${cluster.address} ${isPublic ? 'lists none' : 'has a private endpoint only'}`;
     } else if (info?.appliedFrom === 'anywhere' && (!isPublic || (cidrs.length > 0 && !cidrs.includes('0.0.0.0/0')))) {
       broken = `stack ${stack} is applied from anywhere but ${cluster.address} ${isPublic ? `admits only ${cidrs.join(', ')}` : 'has a private endpoint only'}`;
     } else if (info?.appliedFrom === undefined && !isPublic && sgIngress.length === 0) {

@@ -79,6 +79,31 @@ export function recordLocationNeed(principal: IConstruct & { readonly roleArn: s
   recordsOf(principal).push({ principal, roleArn: principal.roleArn, actions, resources, kind, location: { store, prefix } });
 }
 
+const acceptedImageRegistry = new WeakMap<IConstruct, Map<string, string>>();
+
+/** An image accepted at construction although it is pinned by tag only, with the reason. */
+export interface AcceptedImage {
+  readonly ref: string;
+  readonly reason: string;
+}
+
+/**
+ * Records that `ref`, pinned by tag only, was accepted where it is used (a library default with no mirror
+ * in the platform registry, or an external image in a profile that allows version tags), and why: the
+ * image check reports it as an accepted exception instead of a finding.
+ */
+export function recordAcceptedImage(scope: IConstruct, ref: string, reason: string): void {
+  const root = scope.node.root;
+  let m = acceptedImageRegistry.get(root);
+  if (!m) acceptedImageRegistry.set(root, m = new Map());
+  m.set(ref, reason);
+}
+
+/** The images accepted under `scope`'s root (see {@link recordAcceptedImage}). */
+export function acceptedImagesOf(scope: IConstruct): AcceptedImage[] {
+  return [...(acceptedImageRegistry.get(scope.node.root) ?? new Map<string, string>()).entries()].map(([ref, reason]) => ({ ref, reason }));
+}
+
 /** The declared reader of a delivery stream's error output (records that failed conversion or delivery). */
 export const FAILED_DELIVERY_READERS = 'operators investigating failed deliveries (error output)';
 

@@ -62,7 +62,7 @@ export interface StackInfo {
   /** Stacks this one reads outputs from (applied before it). */
   readonly dependsOn: string[];
   /** Where the stack is applied from, when the stack declares it (`appliedFrom`). */
-  readonly appliedFrom?: 'anywhere' | 'cluster-network';
+  readonly appliedFrom?: 'anywhere' | 'cluster-network' | 'public-endpoint-cidrs';
 }
 
 /** A data location (S3 prefix, table, queue) with who writes it and who reads it. */

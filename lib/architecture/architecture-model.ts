@@ -10,7 +10,8 @@ import { SynthOnceStack } from '../core/synth-once-stack';
 import { LifecyclePhase, lifecyclePhaseOf } from './lifecycle-phases';
 import { K8sResource, modelOfStack, PlatformModel } from '../governance/policy/model';
 import { systemModelOf } from '../governance/system/system-model';
-import { actionVerb } from '../governance/system/needs';
+import { actionVerb, declaredNeeds } from '../governance/system/needs';
+import { dataFlows } from '../governance/system/flows';
 
 /** One Terraform resource or Kubernetes object owned by a component. */
 export interface ArchitectureResource {
@@ -46,6 +47,14 @@ export interface ArchitectureFlow {
   readonly verbs: string;
   /** The IAM actions (data) or service accounts (identity) behind the flow, sorted. */
   readonly details: string[];
+  /**
+   * What the system checks found: `broken` when a data flow of the system model between the two
+   * components is broken (a read with no producer, an output nobody reads), else `verified`.
+   * @default "verified"
+   */
+  readonly status?: 'verified' | 'broken';
+  /** Why the flow is broken (the system model's words). @default none */
+  readonly reason?: string;
 }
 
 /** What the architecture diagram draws. */
@@ -118,7 +127,7 @@ export function buildArchitectureModel(app: IConstruct, outdir: string, title?: 
   }
 
   // The one system model of what the stacks synthesized; this page is a view of it plus the construct tree.
-  const platform: PlatformModel = { resources: [], objects: [], defaultTags: {}, source: outdir };
+  const platform: PlatformModel = { resources: [], objects: [], defaultTags: {}, source: outdir, needs: declaredNeeds(app) };
   for (const stack of stacks) {
     const json = synthesizedJson(stack, outdir);
     if (!json) continue;
@@ -187,6 +196,21 @@ export function buildArchitectureModel(app: IConstruct, outdir: string, title?: 
     if (roleOwner) addFlow(owner, roleOwner, 'identity', 'assumes', `${w.namespace}/${w.serviceAccountName}`);
   }
 
+  // Status of each data arrow: the system model's data flows between the reader or writer and the store's owner.
+  const bucketOwner = new Map<string, ArchitectureComponent>();
+  for (const r of platform.resources) {
+    const owner = r.type === 'aws_s3_bucket' && typeof r.values.bucket === 'string' ? resourceOwner.get(`${r.stack} ${r.address}`) : undefined;
+    if (owner) bucketOwner.set(r.values.bucket, owner);
+  }
+  const brokenBetween = new Map<string, string[]>();
+  for (const f of dataFlows(system).filter((x) => x.status === 'broken')) {
+    const from = ownerOf(f.from);
+    const store = bucketOwner.get(/^s3:\/\/([^/]+)/.exec(f.to)?.[1] ?? '');
+    if (!from || !store) continue;
+    const key = `data ${from.path} ${store.path}`;
+    brokenBetween.set(key, [...(brokenBetween.get(key) ?? []), f.detail]);
+  }
+
   const mlopsStacks = stacks.filter((s): s is MlopsStack => s instanceof MlopsStack);
   const describe = (s: MlopsStack) => `${s.naming.prefix} (${s.profile.name}, ${s.region})`;
   const defaultTitle = mlopsStacks.map(describe).join(' · ') || 'Platform';
@@ -201,10 +225,15 @@ export function buildArchitectureModel(app: IConstruct, outdir: string, title?: 
     title: title ?? defaultTitle,
     groups,
     components: [...components.values()].sort((a, b) => a.order - b.order).map((e) => e.c),
-    flows: [...flows.values()].map((f) => ({
-      from: f.from, to: f.to, kind: f.kind,
-      verbs: f.kind === 'identity' ? 'assumes' : ['read', 'write'].filter((v) => f.verbs.has(v)).join('/'),
-      details: [...f.details].sort(),
-    })),
+    flows: [...flows.values()].map((f) => {
+      const broken = brokenBetween.get(`${f.kind} ${f.from} ${f.to}`);
+      return {
+        from: f.from, to: f.to, kind: f.kind,
+        verbs: f.kind === 'identity' ? 'assumes' : ['read', 'write'].filter((v) => f.verbs.has(v)).join('/'),
+        details: [...f.details].sort(),
+        status: broken ? 'broken' as const : 'verified' as const,
+        ...(broken ? { reason: broken.join('; ') } : {}),
+      };
+    }),
   };
 }

@@ -130,6 +130,38 @@ describe('registerLifecyclePhase', () => {
   });
 });
 
+describe('flow status from the system checks', () => {
+  const reason = 'the artifacts are uploaded by hand during the trial (accepted for this test)';
+  let model: ArchitectureModel;
+  beforeAll(() => {
+    let d: ArchitectureDiagram | undefined;
+    synthesize((app) => {
+      new MlopsPlatform(app, 'trial', {
+        name: 'trial', environment: 'dev', region: 'eu-west-1',
+        tags: { owner: 'o@example.com', 'cost-center': 'cc-1', 'data-classification': 'internal' },
+        cluster: { privateEndpointSourceSecurityGroupIds: ['sg-0123456789abcdef0'] },
+        // A served model nothing promotes or declares a producer for: its read of models/scorer/ is broken.
+        serving: { models: [{ name: 'scorer', modelVersion: '1', image: `registry.example/scorer@sha256:${'c'.repeat(64)}` }] },
+        policy: { suppressions: [{ ruleId: 'MLOPS-FLOW-001', path: 'trial/trial-platform/serving/scorer', reason }] },
+      });
+      d = ArchitectureDiagram.of(app);
+    });
+    model = d!.model!;
+  });
+
+  test('a broken data flow is marked broken with the system model\'s reason, even when its finding is suppressed', () => {
+    const read = model.flows.find((f) => f.kind === 'data' && f.from === 'trial/trial-platform/serving/scorer' && f.to === 'trial/trial-platform/data/lake');
+    expect(read).toMatchObject({ status: 'broken' });
+    expect(read!.reason).toMatch(/^reads s3:\/\/trial-dev-lake-curated\/models\/scorer\/ but nothing in the platform is granted write there: the reader finds no data at run time/);
+  });
+
+  test('flows the checks proved are verified', () => {
+    const others = model.flows.filter((f) => !(f.from === 'trial/trial-platform/serving/scorer' && f.to === 'trial/trial-platform/data/lake'));
+    expect(others.length).toBeGreaterThan(5);
+    expect(others.filter((f) => f.status === 'broken')).toEqual([]);
+  });
+});
+
 describe('ArchitectureDiagram errors', () => {
   test('outside a cdktf App', () => {
     const root = new Construct(undefined as any, 'plain');

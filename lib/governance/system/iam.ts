@@ -73,6 +73,39 @@ function decisionCache(): IamDecisionCache | undefined {
   return cacheOf;
 }
 
+/** One request evaluated on given documents (no model): what tests and users' own checks can call. */
+export interface PolicyRequest {
+  /** Principal ARN, e.g. `arn:aws:iam::111122223333:role/ci-deploy`. */
+  readonly principal: string;
+  readonly action: string;
+  /** Concrete resource ARN, or `*` for actions without resource-level permissions. */
+  readonly resource: string;
+  /** Account of the resource. @default the principal's account */
+  readonly resourceAccount?: string;
+  readonly context?: Record<string, string | string[]>;
+  readonly identityPolicies: any[];
+  /** @default no permissions boundary */
+  readonly boundaryPolicies?: any[];
+  /** @default no resource policy */
+  readonly resourcePolicy?: any;
+}
+
+/** Evaluates `req` with @cloud-copilot/iam-simulate (identity policies, boundary, resource policy; strict mode). */
+export function evaluatePolicyRequest(req: PolicyRequest): EvaluationResult {
+  const account = req.principal.split(':')[4] || MODEL_ACCOUNT;
+  return simulate()({
+    request: {
+      principal: req.principal, action: req.action,
+      resource: { resource: req.resource, accountId: req.resourceAccount ?? account },
+      contextVariables: { 'aws:SecureTransport': 'true', 'aws:PrincipalAccount': account, 'aws:PrincipalArn': req.principal, ...(req.context ?? {}) },
+    },
+    identityPolicies: req.identityPolicies.map((policy, i) => ({ name: `policy${i}`, policy })),
+    serviceControlPolicies: [], resourceControlPolicies: [],
+    ...(req.resourcePolicy ? { resourcePolicy: req.resourcePolicy } : {}),
+    ...(req.boundaryPolicies?.length ? { permissionBoundaryPolicies: req.boundaryPolicies.map((policy, i) => ({ name: `boundary${i}`, policy })) } : {}),
+  });
+}
+
 /** Documents of AWS managed policies the model knows (others are reported as not evaluated). */
 const KNOWN_MANAGED: Record<string, any> = {
   AdministratorAccess: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },

@@ -83,12 +83,12 @@ describe('the architecture model of the reference platform', () => {
   });
 
   test('identity flows: a workload whose service account is bound to another construct\'s WorkloadIdentity', () => {
-    expect(model.flows).toContainEqual({ from: `${P}/training_fraud_nightly`, to: `${P}/team_fraud`, kind: 'identity', verbs: 'assumes', details: [expect.stringMatching(/^[a-z0-9-]+\/[a-z0-9-]+$/)] });
+    expect(model.flows).toContainEqual({ from: `${P}/training_fraud_nightly`, to: `${P}/team_fraud`, kind: 'identity', verbs: 'assumes', details: [expect.stringMatching(/^[a-z0-9-]+\/[a-z0-9-]+$/)], status: 'verified' });
   });
 
   test('the page is a view of the system model: KEDA ScaledJob pods are workloads too', () => {
     // The queued retraining runs as a ScaledJob (jobTargetRef.template), bound to the team's identity.
-    expect(model.flows).toContainEqual({ from: `${P}/retraining_fraud_retrain`, to: `${P}/team_fraud`, kind: 'identity', verbs: 'assumes', details: ['fraud/fraud-workloads'] });
+    expect(model.flows).toContainEqual({ from: `${P}/retraining_fraud_retrain`, to: `${P}/team_fraud`, kind: 'identity', verbs: 'assumes', details: ['fraud/fraud-workloads'], status: 'verified' });
   });
 
   test('actionVerb: reads and writes', () => {

@@ -1,21 +1,13 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { execFileSync } from 'child_process';
+import type { Browser } from 'playwright-core';
 import { createReferencePlatform } from '../../examples/enterprise-platform/platform';
 import { ArchitectureDiagram } from '../../lib/architecture/architecture-diagram';
 import { DiagramFlow, renderArchitectureHtml } from '../../lib/architecture/architecture-html';
+import { CHROMIUM_LOOKED_AT, findChromium, launchChromium } from '../support/chromium';
 import { synthesize } from '../support/synth';
 
-/** Debian's chromium (installed by .ci/run); absent locally is a skip, absent in CI a failure. */
-function findChromium(): string | undefined {
-  const candidates = process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
-  for (const p of candidates) {
-    if (fs.existsSync(p)) return p;
-  }
-  return undefined;
-}
-
+/** The Chromium inside the @sparticuz/chromium devDependency (or CHROMIUM_PATH, or Debian's); none locally is a skip, none in CI a failure. */
 const chromium = findChromium();
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
 const ARTIFACT = path.join(__dirname, '..', '..', 'test-artifacts', 'architecture.png');
@@ -58,22 +50,39 @@ const MEASURE = `(() => {
   document.body.appendChild(pre);
 })();`;
 
-/** Runs headless chromium with no network, profile or background services. */
-function runChromium(args: string[], userDataDir: string): string {
-  return execFileSync(chromium!, [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', `--user-data-dir=${userDataDir}`, ...args,
-  ], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60000, maxBuffer: 64 * 1024 * 1024 }).toString();
+/** Headless Chromium's default window, as `chromium --headless --dump-dom` renders without --window-size. */
+const DEFAULT_WINDOW = { width: 800, height: 600 };
+
+/** Loads url in a new page of the given size and returns the DOM once loaded, as `chromium --dump-dom` prints it. */
+async function dumpDom(browser: Browser, url: string, viewport = DEFAULT_WINDOW): Promise<string> {
+  const page = await browser.newPage({ viewport });
+  try {
+    await page.goto(url, { waitUntil: 'load' });
+    return (await page.evaluate('document.documentElement.outerHTML')) as string;
+  } finally {
+    await page.close();
+  }
+}
+
+/** Saves a PNG of the window (not the full page), as `chromium --screenshot --window-size=W,H --hide-scrollbars` does. */
+async function screenshot(browser: Browser, url: string, file: string, viewport: { width: number; height: number }): Promise<void> {
+  const page = await browser.newPage({ viewport });
+  try {
+    await page.goto(url, { waitUntil: 'load' });
+    await page.screenshot({ path: file });
+  } finally {
+    await page.close();
+  }
 }
 
 describe('architecture.html in headless Chromium', () => {
   if (!chromium) {
     if (inCi) {
-      test('chromium is installed', () => {
-        throw new Error(`chromium not found (looked at ${process.env.CHROMIUM_PATH ?? '/usr/bin/chromium, /usr/bin/chromium-browser'}): .ci/run must run "apt-get install -y chromium" before the tests.`);
+      test('a Chromium is available', () => {
+        throw new Error(`no Chromium found (looked at ${CHROMIUM_LOOKED_AT}): run "npm ci" first; @sparticuz/chromium ships one for Linux x64.`);
       });
     } else {
-      test.skip('chromium is not installed (apt-get install -y chromium); skipped outside CI', () => undefined);
+      test.skip(`no Chromium found (looked at ${CHROMIUM_LOOKED_AT}); skipped outside CI`, () => undefined);
     }
     return;
   }
@@ -81,8 +90,8 @@ describe('architecture.html in headless Chromium', () => {
   let file: string;
   let diagram: ArchitectureDiagram;
   let dom: string;
-  let userDataDir: string;
-  beforeAll(() => {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
     let d: ArchitectureDiagram | undefined;
     synthesize((app) => {
       createReferencePlatform(app);
@@ -90,11 +99,11 @@ describe('architecture.html in headless Chromium', () => {
     });
     diagram = d!;
     file = d!.filePath!;
-    userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-'));
-    dom = runChromium(['--dump-dom', `file://${file}`], userDataDir);
+    browser = await launchChromium(chromium);
+    dom = await dumpDom(browser, `file://${file}`);
   });
-  afterAll(() => {
-    if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
+  afterAll(async () => {
+    await browser?.close();
   });
 
   test('the page is self-contained: no scripts, external fonts, stylesheets or fetches', () => {
@@ -135,7 +144,7 @@ describe('architecture.html in headless Chromium', () => {
     expect(dom).toMatch(/<tr class="flow-row data"><td>mlops-prod\/mlops-prod-platform\/team_fraud<\/td><td>read\/write<\/td><td>mlops-prod\/mlops-prod-platform\/data\/lake<\/td><td>[^<]*<\/td><td>verified<\/td>/);
   });
 
-  test('legible at 1600 px: no label under 11 px, no flow crossing a label, a viewport meta; a broken flow is drawn dashed red with its reason', () => {
+  test('legible at 1600 px: no label under 11 px, no flow crossing a label, a viewport meta; a broken flow is drawn dashed red with its reason', async () => {
     // The page as written, plus a measuring script (the page itself has none and forbids them), with one flow marked broken.
     const model = diagram.model!;
     const brokenFlow = model.flows.find((f) => f.from.endsWith('/data/quality') && f.to.endsWith('/data/lake'))!;
@@ -144,7 +153,7 @@ describe('architecture.html in headless Chromium', () => {
     expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
     const measured = path.join(path.dirname(file), 'architecture-measured.html');
     fs.writeFileSync(measured, html.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '').replace('</body>', `<script>${MEASURE}</script></body>`));
-    const out = runChromium(['--window-size=1600,1000', '--virtual-time-budget=5000', '--dump-dom', `file://${measured}`], userDataDir);
+    const out = await dumpDom(browser!, `file://${measured}`, { width: 1600, height: 1000 });
     const m = JSON.parse(/<pre id="measure">([^<]*)<\/pre>/.exec(out)![1].replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>'));
     expect(m.viewport).toBe(1600);
     expect(m.labels).toBeGreaterThan(100);
@@ -155,10 +164,10 @@ describe('architecture.html in headless Chromium', () => {
     expect(out).toMatch(/<tr class="flow-row data broken"><td>mlops-prod\/mlops-prod-platform\/data\/quality<\/td>.*<td>broken: the rules table is not in the catalog<\/td><\/tr>/);
   });
 
-  test('a screenshot is saved as a test artifact', () => {
+  test('a screenshot is saved as a test artifact', async () => {
     fs.mkdirSync(path.dirname(ARTIFACT), { recursive: true });
     if (fs.existsSync(ARTIFACT)) fs.rmSync(ARTIFACT);
-    runChromium([`--screenshot=${ARTIFACT}`, '--window-size=1600,1000', '--hide-scrollbars', `file://${file}`], userDataDir);
+    await screenshot(browser!, `file://${file}`, ARTIFACT, { width: 1600, height: 1000 });
     const png = fs.readFileSync(ARTIFACT);
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     expect(png.readUInt32BE(16)).toBe(1600);

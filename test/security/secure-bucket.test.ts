@@ -106,6 +106,16 @@ describe('SecureBucket invalid input', () => {
     return { st, key: KeyRing.of(st).key('lake'), logs: new SecureBucket(st, 'logs', { bucketName: 'acme-dev-logs', isAccessLogTarget: true }) };
   };
 
+  test('declareExternal names the party outside the platform, and grants nothing', () => {
+    const { st, key, logs } = setup();
+    const b = new SecureBucket(st, 'd', { bucketName: 'acme-dev-d', encryptionKey: key, accessLogs: logs });
+    expect(() => b.declareExternal('write', 'labels/', '  ')).toThrow(
+      'declareExternal("write", "labels/") names no party ("  "). Fix: say who outside the platform produces or consumes the data, e.g. "the CRM export job of the data team".',
+    );
+    expect(() => b.declareExternal('write', 'labels/', '')).toThrow(/^\[platform\/d\] declareExternal\("write", "labels\/"\) names no party \(""\)\. Fix: /);
+    expect(() => b.declareExternal('write', 'labels/', 'the chargeback export')).not.toThrow();
+  });
+
   test('a bucket name over the S3 limit, or with forbidden characters', () => {
     const { st, key, logs } = setup();
     expect(() => new SecureBucket(st, 'b', { bucketName: 'a'.repeat(64), encryptionKey: key, accessLogs: logs }))

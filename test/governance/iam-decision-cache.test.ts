@@ -42,6 +42,24 @@ describe('IamDecisionCache', () => {
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  test('a file others may write is not trusted: its answers could be planted', () => {
+    const file = path.join(dir, 'shared.json');
+    fs.writeFileSync(file, JSON.stringify({ k1: 'Allowed' }));
+    fs.chmodSync(file, 0o666);
+    expect(new IamDecisionCache(file).get('k1')).toBeUndefined();
+    fs.chmodSync(file, 0o600);
+    expect(new IamDecisionCache(file).get('k1')).toBe('Allowed');
+  });
+
+  test('the cache is written readable by its owner only', () => {
+    const file = path.join(dir, 'own', 'decisions.json');
+    const c = new IamDecisionCache(file);
+    c.set('k', 'Allowed');
+    c.save();
+    expect(fs.statSync(file).mode & 0o077).toBe(0);
+    expect(fs.statSync(path.dirname(file)).mode & 0o077).toBe(0);
+  });
+
   test('an unreadable or corrupt file is an empty cache, never an error', () => {
     const file = path.join(dir, 'corrupt.json');
     fs.writeFileSync(file, '{not json');

@@ -7,9 +7,11 @@ import * as path from 'path';
  * IAM decisions remembered across synths. A decision is a pure function of its inputs (the identity's
  * policies and boundary, the resource policy, the request and the engine's version), so each is stored
  * under a hash of all of them: a changed policy, request or engine version is a new key, never a stale
- * answer. The file lives in `CDKTF_MLOPS_CACHE_DIR` (default `<os tmpdir>/cdktf-mlops-cache`);
- * `CDKTF_MLOPS_CACHE=off` turns it off. Writes are atomic (temp file + rename) and merge what other
- * processes (jest workers, parallel synths) wrote meanwhile.
+ * answer. The file lives in `CDKTF_MLOPS_CACHE_DIR`, by default the user's own cache directory
+ * (`$XDG_CACHE_HOME` or `~/.cache`, then `cdktf-mlops`), created readable by its owner only: a shared
+ * directory such as /tmp would let another user plant answers. `CDKTF_MLOPS_CACHE=off` turns it off.
+ * Writes are atomic (temp file + rename) and merge what other processes (jest workers, parallel
+ * synths) wrote meanwhile.
  */
 export class IamDecisionCache {
   /** The process-wide cache for `engineVersion`, or none when turned off. */
@@ -17,7 +19,7 @@ export class IamDecisionCache {
     if (process.env.CDKTF_MLOPS_CACHE === 'off') return undefined;
     let c = IamDecisionCache.caches.get(engineVersion);
     if (!c) {
-      const dir = process.env.CDKTF_MLOPS_CACHE_DIR ?? path.join(os.tmpdir(), 'cdktf-mlops-cache');
+      const dir = process.env.CDKTF_MLOPS_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'cdktf-mlops');
       IamDecisionCache.caches.set(engineVersion, c = new IamDecisionCache(path.join(dir, `iam-decisions-${engineVersion.replace(/[^A-Za-z0-9.@-]/g, '_')}.json`)));
     }
     return c;
@@ -65,11 +67,11 @@ export class IamDecisionCache {
   public save(): void {
     if (this.added.size === 0) return;
     try {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
       const now = readEntries(this.file);
       const merged = now.size + this.added.size > IamDecisionCache.MAX_ENTRIES ? new Map(this.added) : new Map([...now, ...this.added]);
       const tmp = `${this.file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify(Object.fromEntries(merged)));
+      fs.writeFileSync(tmp, JSON.stringify(Object.fromEntries(merged)), { mode: 0o600 });
       fs.renameSync(tmp, this.file);
       this.added.clear();
     } catch {
@@ -86,6 +88,9 @@ const docDigests = new WeakMap<object, string>();
 
 function readEntries(file: string): Map<string, string> {
   try {
+    // Only a file of this user, writable by nobody else, is trusted.
+    const st = fs.statSync(file);
+    if ((typeof process.getuid === 'function' && st.uid !== process.getuid()) || (st.mode & 0o022) !== 0) return new Map();
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
     return new Map(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'));
   } catch {

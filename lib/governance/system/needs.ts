@@ -127,9 +127,23 @@ function addressOf(el: TerraformElement): string {
   return `${(el as any).terraformResourceType}.${stack.getLogicalId(el)}`;
 }
 
-/** The declared needs of every construct under `scope`'s root, resolved (call at synth, after every grant). */
+const resolvedNeeds = new WeakMap<IConstruct, { readonly count: number; readonly needs: DeclaredNeed[] }>();
+
+/**
+ * The declared needs of every construct under `scope`'s root, resolved (call at synth, after every grant).
+ * Resolved once per set of grants: the policy pack and the architecture page share the result.
+ */
 export function declaredNeeds(scope: IConstruct): DeclaredNeed[] {
-  return recordsOf(scope).map((r) => {
+  const records = recordsOf(scope);
+  const known = resolvedNeeds.get(scope.node.root);
+  if (known && known.count === records.length) return known.needs;
+  const needs = resolveNeeds(records);
+  resolvedNeeds.set(scope.node.root, { count: records.length, needs });
+  return needs;
+}
+
+function resolveNeeds(records: RecordedNeed[]): DeclaredNeed[] {
+  return records.map((r) => {
     const stackOf = r.role ?? r.principal;
     const stack = TerraformStack.of(stackOf);
     if (r.external !== undefined) {

@@ -5,6 +5,7 @@ import { checkName } from '../core/naming';
 import { DEFAULT_GPU_INSTANCE_TYPES, GPU_TAINT, IGpuPool, NODE_LABELS, NodeTaint, NVIDIA_GPU_COUNT, tolerationsFor } from './gpu';
 import type { MlCluster } from './ml-cluster';
 import { NodePool } from './node-pool';
+import { checkNodeCounts } from './node-counts';
 
 /** Props of {@link GpuNodePool}. */
 export interface GpuNodePoolProps {
@@ -77,6 +78,11 @@ export class GpuNodePool extends Construct implements IGpuPool {
     this.labels = { [NODE_LABELS.pool]: this.poolName, [NODE_LABELS.accelerator]: 'nvidia' };
     this.taints = [GPU_TAINT];
     const capacity = props.capacityType ?? 'SPOT';
+    // Checked here, where the user wrote them: the pools below are internal.
+    checkNodeCounts(this, { min: props.minSize ?? 0, max: props.maxSize }, { min: 'minSize', max: 'maxSize' });
+    if (capacity === 'SPOT' && (props.onDemandFallback ?? true) && props.fallbackMaxSize !== undefined) {
+      checkNodeCounts(this, { min: 0, max: props.fallbackMaxSize }, { min: 'minSize', max: 'fallbackMaxSize' });
+    }
     const common = {
       cluster: props.cluster,
       poolName: this.poolName,

@@ -22,6 +22,7 @@ import { PlatformRole } from '../security/platform-role';
 import { IIdentityCluster, WorkloadIdentity } from '../security/workload-identity';
 import { ISecretStore } from '../security/secret-store';
 import { checkNodeCounts } from './node-counts';
+import { profileValueSource } from '../core/profiles';
 import { ApiObject } from 'cdk8s';
 import { IGpuPool, isPlacementChecked, NODE_LABELS, NodeTaint, PodSpecView, podSpecs, poolsFor, tolerates } from './gpu';
 import { INSTANCE_TYPES } from './instance-types';
@@ -274,7 +275,8 @@ export class MlCluster extends Construct implements IIdentityCluster, IAddonClus
     this.addAddon('kube-proxy', {});
     this.nodeDependencies.push(this.addons['eks-pod-identity-agent'], this.addons['vpc-cni'], this.addons['kube-proxy']);
     const counts = props.systemNodeCount ?? profile.systemNodeCount;
-    checkNodeCounts(this, counts);
+    const countsProp = props.systemNodeCount ? 'systemNodeCount' : profileValueSource(profile, 'systemNodeCount');
+    checkNodeCounts(this, counts, { min: `${countsProp}.min`, desired: `${countsProp}.desired`, max: `${countsProp}.max` });
     const template = this.nodeLaunchTemplate('system', 50);
     this.systemNodeGroup = new EksNodeGroup(this, 'system_node_group', {
       clusterName: this.cluster.name,

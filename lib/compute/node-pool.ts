@@ -97,7 +97,7 @@ export class NodePool extends Construct {
       if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(t)) invalid(this, `instance type ${show(t)} is not an EC2 instance type name.`, 'use names such as "m6i.xlarge".');
       instanceTypeInfo(this, t);
     }
-    checkNodeCounts(this, { min: this.minSize, max: this.maxSize });
+    checkNodeCounts(this, { min: this.minSize, max: this.maxSize }, { min: 'minSize', max: 'maxSize' });
     if (this.capacityType === 'SPOT' && this.instanceTypes.length < 2) {
       Annotations.of(this).addWarning(`spot pool ${this.poolName} has a single instance type (${this.instanceTypes[0]}); one spot reclaim can empty it. List several families and sizes.`);
     }

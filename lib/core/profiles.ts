@@ -102,7 +102,21 @@ const prod: EnvironmentProfile = {
 /** The built-in profiles. */
 export const Profiles: Readonly<Record<EnvironmentName, EnvironmentProfile>> = { dev, staging, prod };
 
+/** The keys each profile made by {@link profileFor} took from its overrides. */
+const OVERRIDDEN = new WeakMap<EnvironmentProfile, ReadonlySet<string>>();
+
 /** A built-in profile by name, with some values overridden. */
 export function profileFor(name: EnvironmentName, overrides: Partial<Omit<EnvironmentProfile, 'name'>> = {}): EnvironmentProfile {
-  return { ...Profiles[name], ...overrides, name };
+  const profile = { ...Profiles[name], ...overrides, name };
+  OVERRIDDEN.set(profile, new Set(Object.keys(overrides).filter((k) => (overrides as Record<string, unknown>)[k] !== undefined)));
+  return profile;
+}
+
+/**
+ * Where a profile value came from, as the user wrote it, for error messages:
+ * `profileOverrides.logRetentionDays` when it was overridden (MlopsPlatform's profileOverrides, or
+ * profileFor's overrides), else `the prod profile's logRetentionDays`.
+ */
+export function profileValueSource(profile: EnvironmentProfile, key: keyof Omit<EnvironmentProfile, 'name'>): string {
+  return OVERRIDDEN.get(profile)?.has(key) ? `profileOverrides.${key}` : `the ${profile.name} profile's ${key}`;
 }

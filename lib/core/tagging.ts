@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { invalid, show } from './errors';
+import { didYouMean } from './suggest';
 
 /** Tags every resource of the platform must carry (applied as provider default_tags). */
 export const REQUIRED_TAGS = ['owner', 'cost-center', 'environment', 'data-classification'] as const;
@@ -25,10 +26,7 @@ export function checkTags(scope: IConstruct, tags: Record<string, string>, requi
       `add ${missing.map((m) => `'${m}': '...'`).join(', ')} to the tags prop (required: ${required.join(', ')}).`);
   }
   const classification = tags['data-classification'];
-  if (classification !== undefined && !(DATA_CLASSIFICATIONS as readonly string[]).includes(classification)) {
-    invalid(scope, `tag "data-classification" is ${show(classification)}, which is not a known classification.`,
-      `use one of ${DATA_CLASSIFICATIONS.join(', ')}.`);
-  }
+  if (classification !== undefined) checkDataClassification(scope, classification, 'tag "data-classification"');
   for (const [k, v] of Object.entries(tags)) {
     if (!TAG_KEY.test(k) || k.toLowerCase().startsWith('aws:')) {
       invalid(scope, `tag key ${show(k)} is not a valid AWS tag key.`, 'use 1-128 letters, digits, spaces and _.:/=+-@, not starting with "aws:".');
@@ -38,4 +36,16 @@ export function checkTags(scope: IConstruct, tags: Record<string, string>, requi
     }
   }
   return tags;
+}
+
+/**
+ * Fails unless `value` is one of {@link DATA_CLASSIFICATIONS} (the values the required
+ * `data-classification` tag accepts); `what` names the prop as the user wrote it.
+ */
+export function checkDataClassification(scope: IConstruct, value: string, what: string): DataClassification {
+  if (!(DATA_CLASSIFICATIONS as readonly string[]).includes(value)) {
+    invalid(scope, `${what} is ${show(value)}, which is not a known classification${didYouMean(value, DATA_CLASSIFICATIONS)}.`,
+      `use one of ${DATA_CLASSIFICATIONS.join(', ')}.`);
+  }
+  return value as DataClassification;
 }

@@ -6,6 +6,7 @@ import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { MlopsStack, snake } from '../core/mlops-stack';
 import { invalid, show } from '../core/errors';
+import { didYouMean } from '../core/suggest';
 import { checkScheduleExpression, scheduleDecryptStatement } from '../core/schedule';
 import { DomainKey } from '../security/domain-key';
 import { KeyRing } from '../security/key-ring';
@@ -192,7 +193,8 @@ export class DataValidation extends Construct {
     for (const rule of r.rules) {
       const type = rule.trim().split(/\s+/)[0];
       if (!DQDL_RULE_TYPES.includes(type)) {
-        invalid(this, `ruleset ${show(r.name)} has rule ${show(rule)} of unknown DQDL type ${show(type)}.`, `start each rule with a DQDL rule type (${DQDL_RULE_TYPES.slice(0, 6).join(', ')}, ...).`);
+        invalid(this, `ruleset ${show(r.name)} has rule ${show(rule)} of unknown DQDL type ${show(type)}${didYouMean(type, DQDL_RULE_TYPES)}.`,
+          `start each rule with a DQDL rule type: ${DQDL_RULE_TYPES.join(', ')}.`);
       }
     }
     return `Rules = [\n  ${r.rules.map((x) => x.trim()).join(',\n  ')}\n]`;

@@ -183,6 +183,7 @@ export class StreamIngestion extends Construct {
     this.logGroup = new EncryptedLogGroup(this, 'delivery_logs', {
       name: `/aws/kinesisfirehose/${stack.naming.prefix}-ingest`,
       retentionDays: props.logRetentionDays,
+      retentionDaysProp: 'logRetentionDays',
     });
     for (const s of props.streams) this.streams.set(s.name, this.createStream(stack, s, props.destination, firehoseName(s.name)));
   }

@@ -6,6 +6,7 @@ import { LakeformationPermissions } from '@cdktf/provider-aws/lib/lakeformation-
 import { MlopsStack, snake } from '../core/mlops-stack';
 import { checkName } from '../core/naming';
 import { invalid, show } from '../core/errors';
+import { checkDataClassification } from '../core/tagging';
 import { IDataZone } from '../data/data-zone';
 import { DomainKey } from '../security/domain-key';
 import { KeyRing } from '../security/key-ring';
@@ -79,7 +80,7 @@ export interface FeatureViewProps {
    */
   readonly owner?: string;
   /**
-   * Data classification of the view, recorded in the registry and on its tables.
+   * Data classification of the view, recorded in the registry and on its tables: one of public, internal, confidential, restricted (the values of the data-classification tag).
    * @default the store's data classification
    */
   readonly dataClassification?: string;
@@ -169,7 +170,9 @@ export class FeatureView extends Construct {
     this.version = props.version;
     this.feastName = `${props.name}_v${props.version}`;
     this.owner = props.owner ?? ctx.owner;
-    this.dataClassification = props.dataClassification ?? ctx.dataClassification;
+    // It becomes the tables' data-classification tag: the same values as the required tag.
+    this.dataClassification = checkDataClassification(this, props.dataClassification ?? ctx.dataClassification,
+      props.dataClassification !== undefined ? 'dataClassification' : 'the feature store\'s dataClassification');
     this.entities = props.entities.map((e) => ({ name: e.name, key: e.key, keyType: e.keyType ?? 'string', description: e.description }));
     this.features = props.features;
     this.ttl = props.ttl;

@@ -4,7 +4,8 @@ import { IConstruct } from 'constructs';
 import { Annotations, App, Aspects, IAspect, TerraformElement, TerraformStack } from 'cdktf';
 import { invalid, show } from '../core/errors';
 import { APPLIED_FROM, AppliedFrom } from '../core/workloads-stack';
-import { modelOfStack, NEEDS_FILE, PlatformModel, Severity, stackDependencies } from './policy/model';
+import { modelOfStack, NEEDS_FILE, PlatformModel, SEVERITIES, Severity, stackDependencies } from './policy/model';
+import { didYouMean, nearest } from '../core/suggest';
 import { acceptedImagesOf, declaredNeeds } from './system/needs';
 import { AcceptedException, evaluatePolicy, Finding, formatFinding, PolicyEvaluation, PolicyRule, Suppression, suppresses } from './policy/rule';
 import { CheckovDeviation, CHECKOV_DEVIATIONS, checkovExceptions } from './policy/checkov-exceptions';
@@ -69,23 +70,42 @@ export class PolicyPack implements IAspect {
   private systemEvaluation?: PolicyEvaluation;
   private systemModel?: PlatformModel;
   private readonly used = new Set<Suppression>();
+  private unusedReported = false;
+  /** The stacks the aspect visited (every one prepared before the first is synthesized). */
+  private readonly visited = new Set<TerraformStack>();
 
   constructor(private readonly scope: IConstruct, private readonly props: PolicyPackProps = {}) {
     this.rules = props.rules ?? DEFAULT_RULES;
     this.suppressions = props.suppressions ?? [];
     this.overrides = props.severityOverrides ?? {};
-    const ids = new Set(this.rules.map((r) => r.id));
+    const ids = this.rules.map((r) => r.id);
     for (const s of this.suppressions) {
       if (!s.reason || s.reason.trim().length < 10) {
         invalid(scope, `the suppression of ${s.ruleId}${s.path ? ` at ${s.path}` : ''} has no reason (${show(s.reason ?? '')}).`,
           'write why the finding is acceptable (at least 10 characters); it is shown in the review report.');
       }
-      if (!ids.has(s.ruleId)) invalid(scope, `a suppression names rule ${show(s.ruleId)}, which the pack does not have.`, `use one of ${[...ids].join(', ')}.`);
+      if (!ids.includes(s.ruleId)) invalid(scope, `a suppression names rule ${show(s.ruleId)}, which the pack does not have.`, this.useRuleId(s.ruleId));
     }
+    for (const [id, severity] of Object.entries(this.overrides)) {
+      if (!ids.includes(id)) invalid(scope, `severityOverrides names rule ${show(id)}, which the pack does not have.`, this.useRuleId(id));
+      if (!SEVERITIES.includes(severity)) {
+        invalid(scope, `severityOverrides[${show(id)}] is ${show(severity)}, which is not a severity${didYouMean(String(severity), SEVERITIES)}.`,
+          `use one of ${SEVERITIES.join(', ')}.`);
+      }
+    }
+  }
+
+  /** The fix for an unknown rule id: the nearest id (or the rule whose checkov anchor it is), then every id. */
+  private useRuleId(id: string): string {
+    const ids = this.rules.map((r) => r.id);
+    const byAnchor = this.rules.find((r) => r.anchor.split(/[\s;,()]+/).includes(id))?.id;
+    const near = byAnchor ?? nearest(id, ids);
+    return `${near ? `use ${show(near)}${byAnchor ? ` (the rule anchored on ${id})` : ''}; the pack's rules are` : 'use one of'} ${ids.join(', ')}.`;
   }
 
   public visit(node: IConstruct): void {
     if (node instanceof TerraformStack) {
+      this.visited.add(node);
       node.node.addValidation({ validate: () => this.forNode(node, node, true) });
     } else if (TerraformElement.isTerraformElement(node)) {
       const stack = TerraformStack.of(node);
@@ -162,9 +182,24 @@ export class PolicyPack implements IAspect {
   /** Validation messages for `node` (errors only; findings not mapped to a construct go to the stack); warnings become annotations. */
   private forNode(stack: TerraformStack, node: IConstruct, isStack: boolean): string[] {
     const p = node.node.path;
+    if (isStack) this.warnUnusedSuppressions(stack);
     const f = this.evaluateStack(stack).filter((x) => !x.suppressed && (x.path === p || (isStack && !x.path.startsWith(`${p}/`))));
     for (const w of f.filter((x) => x.severity !== 'error')) Annotations.of(node).addWarning(formatFinding(w));
     return f.filter((x) => x.severity === 'error').map((x) => `${x.ruleId} (${x.severity}, ${x.anchor}): ${x.message} Fix: ${x.fix}`);
+  }
+
+  /**
+   * Once every stack of the pack is evaluated: a synth warning (on `stack`, the last one) for each
+   * suppression that matched no finding, since it hides nothing and is probably a wrong ruleId or path.
+   */
+  private warnUnusedSuppressions(stack: TerraformStack): void {
+    this.evaluateStack(stack);
+    if (this.unusedReported || ![...this.visited].every((s) => this.byStack.has(s))) return;
+    this.unusedReported = true;
+    for (const s of this.suppressions.filter((x) => !this.used.has(x))) {
+      Annotations.of(stack).addWarning(`the suppression of ${s.ruleId}${s.path !== undefined ? ` at ${show(s.path)}` : ''} (${show(s.reason)}) matched no finding, so it hides nothing. `
+        + 'Remove it, or correct its path (a construct path prefix or a Terraform address).');
+    }
   }
 
   private writeReport(): void {

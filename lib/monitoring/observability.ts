@@ -110,6 +110,7 @@ export class Observability extends Construct {
         this.logGroups[kind] = new EncryptedLogGroup(this, `container_insights_${kind}`, {
           name: `/aws/containerinsights/${props.cluster.clusterName}/${kind}`,
           retentionDays: props.logRetentionDays,
+          retentionDaysProp: 'logRetentionDays',
         });
       }
       this.agentIdentity = new WorkloadIdentity(this, 'cloudwatch_agent_identity', {

@@ -248,6 +248,7 @@ export class Network extends Construct implements INetwork {
     this.flowLogGroup = new EncryptedLogGroup(this, 'flow_logs', {
       name: `/aws/vpc/${name}/flow-logs`,
       retentionDays: props.flowLogRetentionDays,
+      retentionDaysProp: 'flowLogRetentionDays',
     });
     const flowRole = new PlatformRole(this, 'flow_log_role', {
       nameParts: ['vpc', 'flow', 'logs'],

@@ -99,6 +99,7 @@ export class ModelRegistry extends Construct {
     this.auditLog = new EncryptedLogGroup(this, 'audit_log', {
       name: `/aws/events/${stack.naming.prefix}/model-registry`,
       retentionDays: props.auditLogRetentionDays,
+      retentionDaysProp: 'auditLogRetentionDays',
     });
     this.promotionRule = new CloudwatchEventRule(this, 'promotion_rule', {
       name: stack.naming.name(this, 'eventbridge-rule', 'model', 'promotions'),

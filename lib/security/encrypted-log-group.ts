@@ -3,6 +3,7 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { MlopsStack } from '../core/mlops-stack';
 import { checkName } from '../core/naming';
 import { invalid, show } from '../core/errors';
+import { profileValueSource } from '../core/profiles';
 import { KeyRing } from './key-ring';
 
 /** CloudWatch Logs retention values the API accepts. */
@@ -17,6 +18,11 @@ export interface EncryptedLogGroupProps {
    * @default the profile's logRetentionDays
    */
   readonly retentionDays?: number;
+  /**
+   * The caller's prop that supplied `retentionDays` (e.g. `flowLogRetentionDays`), named in errors.
+   * @default "retentionDays"
+   */
+  readonly retentionDaysProp?: string;
 }
 
 /**
@@ -30,7 +36,7 @@ export class EncryptedLogGroup extends Construct {
     super(scope, id);
     const stack = MlopsStack.of(this);
     const retention = props.retentionDays ?? stack.profile.logRetentionDays;
-    checkRetention(this, retention, stack);
+    checkRetention(this, retention, stack, props.retentionDays === undefined ? profileValueSource(stack.profile, 'logRetentionDays') : props.retentionDaysProp ?? 'retentionDays');
     this.logGroup = new CloudwatchLogGroup(this, 'log_group', {
       name: checkName(this, 'log-group', props.name),
       retentionInDays: retention,
@@ -48,13 +54,25 @@ export class EncryptedLogGroup extends Construct {
   }
 }
 
-/** Fails unless `days` is a CloudWatch retention value and at least the profile's minimum. */
-export function checkRetention(scope: Construct, days: number, stack: MlopsStack): void {
-  if (days < stack.profile.minimumLogRetentionDays) {
-    invalid(scope, `log retention of ${days} days is below the ${stack.profile.name} profile's minimum of ${stack.profile.minimumLogRetentionDays}.`,
-      `set retentionDays to at least ${stack.profile.minimumLogRetentionDays}.`);
+/**
+ * Fails unless `days` is a CloudWatch retention value and at least the profile's minimum.
+ * `source` is where the value came from as the user wrote it (`retentionDays`,
+ * `profileOverrides.logRetentionDays`, `the prod profile's logRetentionDays`); errors name it.
+ */
+export function checkRetention(scope: Construct, days: number, stack: MlopsStack, source = 'retentionDays'): void {
+  const min = stack.profile.minimumLogRetentionDays;
+  const fromProfile = source.startsWith('the ');
+  // A profile default below a raised minimum: the fix is on the profile (or on the construct's prop).
+  const setting = fromProfile ? 'profileOverrides.logRetentionDays' : source;
+  if (days < min) {
+    const minSource = minimumOverridden(stack) ? 'profileOverrides.minimumLogRetentionDays' : `the ${stack.profile.name} profile's minimum`;
+    invalid(scope, `log retention of ${days} days (${source}) is below ${minSource} of ${min}.`, `set ${setting} to at least ${min}.`);
   }
   if (!LOG_RETENTION_DAYS.includes(days)) {
-    invalid(scope, `log retention ${show(days)} is not a value CloudWatch Logs accepts.`, `use one of ${LOG_RETENTION_DAYS.join(', ')}.`);
+    invalid(scope, `log retention ${show(days)} (${source}) is not a value CloudWatch Logs accepts.`, `set ${setting} to one of ${LOG_RETENTION_DAYS.join(', ')}.`);
   }
+}
+
+function minimumOverridden(stack: MlopsStack): boolean {
+  return profileValueSource(stack.profile, 'minimumLogRetentionDays').startsWith('profileOverrides.');
 }

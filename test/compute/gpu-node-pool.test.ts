@@ -104,12 +104,21 @@ describe('NodePool and GpuNodePool errors', () => {
   test('min > max', () => {
     const c = cluster();
     expect(() => new GpuNodePool(c, 'gpu', { cluster: c, poolName: 'training', maxSize: 2, minSize: 3 }))
-      .toThrow(/^\[platform\/cluster\/gpu\/spot\] min size 3 is greater than max size 2\. Fix: make min no larger than max\.$/);
+      .toThrow(new Error('[platform/cluster/gpu] minSize 3 is greater than maxSize 2. Fix: make minSize no larger than maxSize.'));
   });
   test('max size 0', () => {
     const c = cluster();
     expect(() => new NodePool(c, 'pool', { cluster: c, poolName: 'cpu', instanceTypes: ['m6i.large'], maxSize: 0 }))
-      .toThrow(/^\[platform\/cluster\/pool\] node counts \{"min":0,"max":0\} must be whole numbers with max at least 1\./);
+      .toThrow(new Error('[platform/cluster/pool] maxSize 0 allows no node. Fix: set maxSize to at least 1.'));
+  });
+  test('node counts name the prop as written: fallbackMaxSize, a fractional or negative size', () => {
+    const c = cluster();
+    expect(() => new GpuNodePool(c, 'gpu', { cluster: c, poolName: 'training', maxSize: 2, fallbackMaxSize: 0 }))
+      .toThrow(new Error('[platform/cluster/gpu] fallbackMaxSize 0 allows no node. Fix: set fallbackMaxSize to at least 1.'));
+    expect(() => new GpuNodePool(c, 'gpu2', { cluster: c, poolName: 'inference', maxSize: 2.5 }))
+      .toThrow(new Error('[platform/cluster/gpu2] maxSize 2.5 is not a whole number of nodes. Fix: set maxSize to a whole number of 0 or more.'));
+    expect(() => new NodePool(c, 'pool', { cluster: c, poolName: 'cpu', instanceTypes: ['m6i.large'], minSize: -1, maxSize: 2 }))
+      .toThrow(new Error('[platform/cluster/pool] minSize -1 is not a whole number of nodes. Fix: set minSize to a whole number of 0 or more.'));
   });
   test('a duplicate GPU pool name', () => {
     const c = cluster();

@@ -1,5 +1,6 @@
 import { App } from 'cdktf';
 import { Network } from '../../lib/network/network';
+import { profileFor } from '../../lib/core/profiles';
 import * as fs from 'fs';
 import * as path from 'path';
 import { WorkloadsStack } from '../../lib/core/workloads-stack';
@@ -374,10 +375,18 @@ describe('MlCluster errors', () => {
     expect(build({ metadataHopLimit: 3 })).toThrow(/^\[platform\/cluster\] metadataHopLimit 3 is outside 1-2\. Fix: use 1/);
   });
   test('system node counts with min > max', () => {
-    expect(build({ systemNodeCount: { min: 3, desired: 3, max: 2 } })).toThrow(/^\[platform\/cluster\] min size 3 is greater than max size 2\. Fix: make min no larger than max\.$/);
+    expect(build({ systemNodeCount: { min: 3, desired: 3, max: 2 } })).toThrow(new Error('[platform/cluster] systemNodeCount.min 3 is greater than systemNodeCount.max 2. Fix: make systemNodeCount.min no larger than systemNodeCount.max.'));
   });
   test('desired outside min..max', () => {
-    expect(build({ systemNodeCount: { min: 1, desired: 5, max: 2 } })).toThrow(/^\[platform\/cluster\] desired size 5 is outside min 1 and max 2\. Fix: pick a desired size between min and max\.$/);
+    expect(build({ systemNodeCount: { min: 1, desired: 5, max: 2 } })).toThrow(new Error('[platform/cluster] systemNodeCount.desired 5 is outside systemNodeCount.min 1 and systemNodeCount.max 2. Fix: pick a systemNodeCount.desired between systemNodeCount.min and systemNodeCount.max.'));
+  });
+  test('system node counts that are not whole numbers, or allow no node', () => {
+    expect(build({ systemNodeCount: { min: 1.5, desired: 2, max: 3 } })).toThrow(new Error('[platform/cluster] systemNodeCount.min 1.5 is not a whole number of nodes. Fix: set systemNodeCount.min to a whole number of 0 or more.'));
+    expect(build({ systemNodeCount: { min: 0, desired: 0, max: 0 } })).toThrow(new Error('[platform/cluster] systemNodeCount.max 0 allows no node. Fix: set systemNodeCount.max to at least 1.'));
+  });
+  test('system node counts from profileOverrides name profileOverrides.systemNodeCount', () => {
+    const fromProfile = () => testCluster(newApp(), { stack: { profile: profileFor('dev', { systemNodeCount: { min: 4, desired: 4, max: 3 } }) } });
+    expect(fromProfile).toThrow(new Error('[platform/cluster] profileOverrides.systemNodeCount.min 4 is greater than profileOverrides.systemNodeCount.max 3. Fix: make profileOverrides.systemNodeCount.min no larger than profileOverrides.systemNodeCount.max.'));
   });
   test('a private endpoint source that is not a CIDR', () => {
     expect(build({ privateEndpointSourceCidrs: ['10.0.96.0'] })).toThrow(/^\[platform\/cluster\] privateEndpointSourceCidrs entry "10\.0\.96\.0" is not a valid IPv4 CIDR block\. Fix: use the runner subnet's block inside the VPC 10\.0\.0\.0\/16, such as "10\.0\.96\.0\/24"\.$/);

@@ -73,7 +73,23 @@ describe('DataValidation', () => {
   });
 });
 
+const ALL_TYPES = 'start each rule with a DQDL rule type: AggregateMatch, ColumnCorrelation, ColumnCount, ColumnDataType, ColumnExists, ColumnLength, ColumnNamesMatchPattern, '
+  + 'ColumnValues, Completeness, CustomSql, DataFreshness, DatasetMatch, DetectAnomalies, DistinctValuesCount, Entropy, FileFreshness, FileMatch, FileSize, FileUniqueness, '
+  + 'IsComplete, IsPrimaryKey, IsUnique, Mean, ReferentialIntegrity, RowCount, RowCountMatch, SchemaMatch, StandardDeviation, Sum, Uniqueness, UniqueValueRatio.';
+
 describe('DataValidation invalid input', () => {
+  test('an unknown DQDL rule type lists every documented type and suggests the nearest, case-insensitive match first', () => {
+    const { stack, lake } = setup();
+    const r = { name: 'orders', zone: 'curated', table: 't' };
+    expect(() => new DataValidation(stack, 'a', { lake, rulesets: [{ ...r, rules: ['rowcount > 0'] }] }))
+      .toThrow(new Error(`[platform/a] ruleset "orders" has rule "rowcount > 0" of unknown DQDL type "rowcount" (did you mean "RowCount"?). Fix: ${ALL_TYPES}`));
+    expect(() => new DataValidation(stack, 'b', { lake, rulesets: [{ ...r, rules: ['IsComplete "id"', 'ISUNIQUE "id"'] }] }))
+      .toThrow(new Error(`[platform/b] ruleset "orders" has rule "ISUNIQUE "id"" of unknown DQDL type "ISUNIQUE" (did you mean "IsUnique"?). Fix: ${ALL_TYPES}`));
+    expect(() => new DataValidation(stack, 'c', { lake, rulesets: [{ ...r, rules: ['Completenes "id" > 0.9'] }] }))
+      .toThrow(new Error(`[platform/c] ruleset "orders" has rule "Completenes "id" > 0.9" of unknown DQDL type "Completenes" (did you mean "Completeness"?). Fix: ${ALL_TYPES}`));
+    expect(() => new DataValidation(stack, 'd', { lake, rulesets: [{ ...r, rules: ['NotNull "id"'] }] }))
+      .toThrow(new Error(`[platform/d] ruleset "orders" has rule "NotNull "id"" of unknown DQDL type "NotNull". Fix: ${ALL_TYPES}`));
+  });
   const setup = () => {
     const stack = testStack(new App({ outdir: '/tmp/cdktf-mlops-bad' }));
     return { stack, lake: new DataLake(stack, 'lake') };
@@ -81,7 +97,7 @@ describe('DataValidation invalid input', () => {
   test('unknown DQDL rule type, unknown zone, bad schedule, empty rules, bad topic', () => {
     const { stack, lake } = setup();
     const r = { name: 'c', zone: 'curated', table: 't', rules: ['RowCount > 0'] };
-    expect(() => new DataValidation(stack, 'a', { lake, rulesets: [{ ...r, rules: ['RowsExist > 0'] }] })).toThrow(/^\[platform\/a\] ruleset "c" has rule "RowsExist > 0" of unknown DQDL type "RowsExist"\./);
+    expect(() => new DataValidation(stack, 'a', { lake, rulesets: [{ ...r, rules: ['RowsExist > 0'] }] })).toThrow(new Error(`[platform/a] ruleset "c" has rule "RowsExist > 0" of unknown DQDL type "RowsExist". Fix: ${ALL_TYPES}`));
     expect(() => new DataValidation(stack, 'b', { lake, rulesets: [{ ...r, zone: 'gold' }] })).toThrow(/^\[platform\/lake\] zone "gold" is not a zone of this lake/);
     expect(() => new DataValidation(stack, 'c', { lake, rulesets: [{ ...r, schedule: 'daily' }] })).toThrow(/^\[platform\/c\] ruleset "c" schedule "daily" is neither rate\(\.\.\.\) nor cron\(\.\.\.\)\. Fix: use an AWS schedule expression/);
     expect(() => new DataValidation(stack, 'd', { lake, rulesets: [{ ...r, rules: [] }] })).toThrow(/ruleset "c" has no rules/);

@@ -381,6 +381,13 @@ describe('FeatureStore input errors', () => {
     return new FeatureStore(stack, 'features', { zone: lake.zone('features'), featureViews: views, ...props });
   };
 
+  test('a view dataClassification outside the data-classification tag values, with the nearest one', () => {
+    expect(() => make([{ ...PROFILE_V1, dataClassification: 'Restricted' }])).toThrow(new Error('[platform/features/customer_profile_v1] dataClassification is "Restricted", which is not a known classification (did you mean "restricted"?). Fix: use one of public, internal, confidential, restricted.'));
+    expect(() => make([{ ...PROFILE_V1, dataClassification: 'confidental' }])).toThrow(new Error('[platform/features/customer_profile_v1] dataClassification is "confidental", which is not a known classification (did you mean "confidential"?). Fix: use one of public, internal, confidential, restricted.'));
+    expect(() => make([{ ...PROFILE_V1, dataClassification: 'pii' }])).toThrow(new Error('[platform/features/customer_profile_v1] dataClassification is "pii", which is not a known classification. Fix: use one of public, internal, confidential, restricted.'));
+  });
+  test('a store dataClassification outside the tag values is named as the store\'s', () => expect(() => make([PROFILE_V1], { dataClassification: 'secret' }))
+    .toThrow(new Error('[platform/features/customer_profile_v1] the feature store\'s dataClassification is "secret", which is not a known classification. Fix: use one of public, internal, confidential, restricted.')));
   test('two views with the same name and version', () => expect(() => make([PROFILE_V1, { ...PROFILE_V1, features: [{ name: 'x', type: 'int64' }] }]))
     .toThrow(/^\[platform\/features\] feature view "customer_profile" version 1 is declared twice\. Fix: declare each version once; to change the view, add version 2\.$/));
   test('an unknown feature type', () => expect(() => make([{ ...PROFILE_V1, features: [{ name: 'age', type: 'integer' as any }] }]))

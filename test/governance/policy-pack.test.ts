@@ -5,7 +5,8 @@ import { App, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { danglingReferences, synthesize } from '../support/synth';
-import { PolicyPack } from '../../lib/governance/policy-pack';
+import { DEFAULT_RULES, PolicyPack, PolicyPackProps } from '../../lib/governance/policy-pack';
+import { Severity } from '../../lib/governance/policy/model';
 import { badFixture, goodFixture, systemFixture } from './fixtures/policy-fixtures';
 
 const tmpApp = () => new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-mlops-pack-')), stackTraces: false });
@@ -113,11 +114,64 @@ describe('PolicyPack as an aspect', () => {
       .toThrow(/^\[\] the suppression of MLOPS-KMS-001 has no reason \("ok"\)\. Fix: write why the finding is acceptable \(at least 10 characters\); it is shown in the review report\.$/);
   });
 
-  test('a suppression of an unknown rule is an error', () => {
-    const app = tmpApp();
-    keyStack(app);
-    expect(() => PolicyPack.applyTo(app, { suppressions: [{ ruleId: 'CKV_AWS_7', reason: 'a reason that is long enough' }] }))
-      .toThrow(/^\[\] a suppression names rule "CKV_AWS_7", which the pack does not have\. Fix: use one of MLOPS-S3-001, /);
+  describe('configuration mistakes are errors with the nearest valid value', () => {
+    const IDS = DEFAULT_RULES.map((r) => r.id).join(', ');
+    const apply = (props: PolicyPackProps) => () => {
+      const app = tmpApp();
+      keyStack(app);
+      PolicyPack.applyTo(app, props);
+    };
+    test('a suppression of an unknown rule names the rule anchored on that checkov id, or the nearest id', () => {
+      expect(apply({ suppressions: [{ ruleId: 'CKV_AWS_7', reason: 'a reason that is long enough' }] }))
+        .toThrow(new Error(`[] a suppression names rule "CKV_AWS_7", which the pack does not have. Fix: use "MLOPS-KMS-001" (the rule anchored on CKV_AWS_7); the pack's rules are ${IDS}.`));
+      expect(apply({ suppressions: [{ ruleId: 'MLOPS-KMS-01', reason: 'a reason that is long enough' }] }))
+        .toThrow(new Error(`[] a suppression names rule "MLOPS-KMS-01", which the pack does not have. Fix: use "MLOPS-KMS-001"; the pack's rules are ${IDS}.`));
+      expect(apply({ suppressions: [{ ruleId: 'no-such-rule', reason: 'a reason that is long enough' }] }))
+        .toThrow(new Error(`[] a suppression names rule "no-such-rule", which the pack does not have. Fix: use one of ${IDS}.`));
+    });
+    test('a severity override of an unknown rule is an error, not ignored', () => {
+      expect(apply({ severityOverrides: { 'mlops-cost-001': 'error' } }))
+        .toThrow(new Error(`[] severityOverrides names rule "mlops-cost-001", which the pack does not have. Fix: use "MLOPS-COST-001"; the pack's rules are ${IDS}.`));
+      expect(apply({ severityOverrides: { CKV_AWS_7: 'warning' } }))
+        .toThrow(new Error(`[] severityOverrides names rule "CKV_AWS_7", which the pack does not have. Fix: use "MLOPS-KMS-001" (the rule anchored on CKV_AWS_7); the pack's rules are ${IDS}.`));
+    });
+    test('a severity that is not error, warning or info is an error (it used to turn errors into warnings)', () => {
+      expect(apply({ severityOverrides: { 'MLOPS-KMS-001': 'critical' as Severity } }))
+        .toThrow(new Error('[] severityOverrides["MLOPS-KMS-001"] is "critical", which is not a severity. Fix: use one of error, warning, info.'));
+      expect(apply({ severityOverrides: { 'MLOPS-KMS-001': 'Error' as Severity } }))
+        .toThrow(new Error('[] severityOverrides["MLOPS-KMS-001"] is "Error", which is not a severity (did you mean "error"?). Fix: use one of error, warning, info.'));
+      expect(apply({ severityOverrides: { 'MLOPS-KMS-001': 'warn' as Severity } }))
+        .toThrow(new Error('[] severityOverrides["MLOPS-KMS-001"] is "warn", which is not a severity (did you mean "warning"?). Fix: use one of error, warning, info.'));
+    });
+  });
+
+  describe('a suppression that matches no finding', () => {
+    let s: ReturnType<typeof synthesize>;
+    let app: App;
+    const reason = 'imported legacy key, rotated by the HSM team (ticket SEC-42)';
+    beforeAll(() => {
+      s = synthesize((a) => {
+        app = a;
+        keyStack(a);
+        PolicyPack.applyTo(a, { suppressions: [
+          { ruleId: 'MLOPS-KMS-001', path: 'keys/legacy_key', reason },
+          { ruleId: 'MLOPS-KMS-001', path: 'keys/old_key', reason },
+          { ruleId: 'MLOPS-S3-001', reason: 'no bucket here, kept from an older layout' },
+        ] });
+      });
+    });
+    test('is a synth warning naming it, once, on the last stack evaluated', () => {
+      expect(danglingReferences(s)).toEqual([]);
+      const warnings = app.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => `[${c.node.path}] ${m.data}`));
+      expect(warnings).toEqual([
+        `[keys] the suppression of MLOPS-KMS-001 at "keys/old_key" ("${reason}") matched no finding, so it hides nothing. Remove it, or correct its path (a construct path prefix or a Terraform address).`,
+        '[keys] the suppression of MLOPS-S3-001 ("no bucket here, kept from an older layout") matched no finding, so it hides nothing. Remove it, or correct its path (a construct path prefix or a Terraform address).',
+      ]);
+    });
+    test('the report keeps used: false for it', () => {
+      const report = JSON.parse(fs.readFileSync(path.join(s.outdir, 'policy-report.json'), 'utf8'));
+      expect(report.suppressions.map((x: any) => [x.path, x.used])).toEqual([['keys/legacy_key', true], ['keys/old_key', false], [undefined, false]]);
+    });
   });
 
   test('applying to an app without stacks is an error', () => {

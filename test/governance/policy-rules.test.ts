@@ -66,6 +66,7 @@ const EXPECTED: Record<string, string[]> = {
   'MLOPS-K8S-007': ['kubernetes_manifest.deployment_fixtures_insecure', 'kubernetes_manifest.deployment_fixtures_untagged'],
   'MLOPS-COST-001': ['aws_db_instance.bad_database', 'aws_dynamodb_table.bad_table', 'aws_ecr_repository.bad_repository', 'aws_eks_cluster.bad_cluster',
     'aws_kms_key.bad_key', 'aws_launch_template.bad_launch_template', 'aws_cloudwatch_log_group.bad_log_group', 'aws_s3_bucket.bad_bucket', 'aws_sns_topic.bad_topic'].sort(),
+  'MLOPS-TAG-001': ['aws_sns_topic.bad_topic'],
   'MLOPS-COST-002': ['kubernetes_manifest.nodepool_gpu', 'kubernetes_manifest.nodepool_unbounded'],
   'MLOPS-FLOW-001': ['aws_iam_role.reader_role'],
   'MLOPS-FLOW-002': ['aws_iam_role.writer_role'],

@@ -1,5 +1,6 @@
 import { App } from 'cdktf';
 import { Network } from '../../lib/network/network';
+import { profileFor } from '../../lib/core/profiles';
 import { danglingReferences, policy, resource, resources, synthesize, Synthesized } from '../support/synth';
 import { testStack } from '../support/fixtures';
 
@@ -98,7 +99,17 @@ describe('Network input errors', () => {
   test('a repeated zone', () => expect(bad({ availabilityZones: ['eu-west-1a', 'eu-west-1a'] })).toThrow(/repeats a zone/));
   test('an unknown interface endpoint', () => expect(bad({ interfaceEndpoints: ['s3'] })).toThrow(/interface endpoint "s3" is not a service suffix/));
   test('flow log retention below the profile minimum', () => expect(bad({ flowLogRetentionDays: 30 }, { profile: 'prod' }))
-    .toThrow(/^\[platform\/network\/flow_logs\] log retention of 30 days is below the prod profile's minimum of 90\. Fix: set retentionDays to at least 90\.$/));
+    .toThrow(new Error("[platform/network/flow_logs] log retention of 30 days (flowLogRetentionDays) is below the prod profile's minimum of 90. Fix: set flowLogRetentionDays to at least 90.")));
+  test('flow log retention from profileOverrides.logRetentionDays names that override', () => {
+    expect(bad({}, { profile: profileFor('prod', { logRetentionDays: 30 }) }))
+      .toThrow(new Error("[platform/network/flow_logs] log retention of 30 days (profileOverrides.logRetentionDays) is below the prod profile's minimum of 90. Fix: set profileOverrides.logRetentionDays to at least 90."));
+    expect(bad({}, { profile: profileFor('prod', { logRetentionDays: 100 }) }))
+      .toThrow(new Error('[platform/network/flow_logs] log retention 100 (profileOverrides.logRetentionDays) is not a value CloudWatch Logs accepts. Fix: set profileOverrides.logRetentionDays to one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653.'));
+  });
+  test('a profile default below profileOverrides.minimumLogRetentionDays names both', () => {
+    expect(bad({}, { profile: profileFor('dev', { minimumLogRetentionDays: 60 }) }))
+      .toThrow(new Error("[platform/network/flow_logs] log retention of 30 days (the dev profile's logRetentionDays) is below profileOverrides.minimumLogRetentionDays of 60. Fix: set profileOverrides.logRetentionDays to at least 60."));
+  });
 });
 
 describe('Network.fromExisting', () => {

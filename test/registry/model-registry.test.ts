@@ -147,6 +147,6 @@ describe('ModelRegistry invalid input', () => {
     expect(() => build(new App(), () => ({ models: ['churn', 'churn'] }))).toThrow(/^\[platform\/models\] model "churn" is listed twice\./);
   });
   test('audit retention below the profile minimum', () => {
-    expect(() => build(new App(), () => ({ auditLogRetentionDays: 1 }))).toThrow(/^\[platform\/models\/audit_log\] log retention of 1 days is below the dev profile's minimum of 7\./);
+    expect(() => build(new App(), () => ({ auditLogRetentionDays: 1 }))).toThrow(new Error("[platform/models/audit_log] log retention of 1 days (auditLogRetentionDays) is below the dev profile's minimum of 7. Fix: set auditLogRetentionDays to at least 7."));
   });
 });

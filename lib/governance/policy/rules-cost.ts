@@ -1,4 +1,4 @@
-import { COST_ALLOCATION_TAGS } from '../../core/tagging';
+import { COST_ALLOCATION_TAGS, DATA_CLASSIFICATIONS } from '../../core/tagging';
 import { firstBlock, effectiveTags, PlatformModel } from './model';
 import { PolicyRule } from './rule';
 
@@ -23,6 +23,15 @@ export const COST_RULES: PolicyRule[] = [
       const tags = effectiveTags(m, r);
       const missing = COST_ALLOCATION_TAGS.filter((t) => !tags[t]);
       return missing.length ? [{ target: r, message: `${r.address} has no cost-allocation tag${missing.length > 1 ? 's' : ''} ${missing.join(', ')}.` }] : [];
+    }),
+  },
+  {
+    id: 'MLOPS-TAG-001', title: 'data-classification tag is a known classification', severity: 'error', anchor: 'cdktf-mlops tagging policy (required tag data-classification)',
+    fix: `set the data-classification tag (the stack tags, or the construct's dataClassification) to one of ${DATA_CLASSIFICATIONS.join(', ')}.`,
+    check: (m: PlatformModel) => m.resources.filter((r) => TAGGABLE_TYPES.includes(r.type)).flatMap((r) => {
+      const value = effectiveTags(m, r)['data-classification'];
+      return value !== undefined && !(DATA_CLASSIFICATIONS as readonly string[]).includes(value)
+        ? [{ target: r, message: `${r.address} has data-classification tag "${value}", which is not one of ${DATA_CLASSIFICATIONS.join(', ')}.` }] : [];
     }),
   },
   {

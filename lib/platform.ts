@@ -4,7 +4,7 @@ import { WorkloadsStack } from './core/workloads-stack';
 import { AddonsStack } from './core/addons-stack';
 import { EnvironmentName, EnvironmentProfile, Profiles, profileFor } from './core/profiles';
 import { invalid, show } from './core/errors';
-import { checkArn, checkBucketName, checkOneOf, checkRegion, checkUnique } from './core/validators';
+import { checkArn, checkBucketName, checkOneOf, checkRegion, checkTimeZone, checkUnique } from './core/validators';
 import { ExistingNetworkAttributes, INetwork, Network, NetworkProps } from './network/network';
 import { KeyRing } from './security/key-ring';
 import { MlCluster, MlClusterProps } from './compute/ml-cluster';
@@ -569,6 +569,14 @@ export class MlopsPlatform extends Construct {
     props.modelRegistry?.approverPrincipalArns.forEach((a, i) => checkArn(this, `modelRegistry.approverPrincipalArns[${i}]`, a, 'iam-principal'));
     props.cluster?.adminRoleArns?.forEach((a, i) => checkArn(this, `cluster.adminRoleArns[${i}]`, a, 'iam-role'));
     props.teams?.forEach((t, i) => checkArn(this, `teams[${i}].accessRoleArn`, t.accessRoleArn, 'iam-role'));
+    props.ciCd?.deployPolicyArns?.forEach((a, i) => checkArn(this, `ciCd.deployPolicyArns[${i}]`, a, 'iam-policy'));
+    if (props.ciCd?.stateBucketArn !== undefined) checkArn(this, 'ciCd.stateBucketArn', props.ciCd.stateBucketArn, 's3-bucket');
+    for (const prop of ['modelBuckets', 'featureBuckets', 'lakeBuckets'] as const) {
+      props.audit?.[prop]?.forEach((b, i) => { if (typeof b === 'string') checkArn(this, `audit.${prop}[${i}]`, b, 's3-bucket'); });
+    }
+    props.trainingSchedules?.forEach((t, i) => { if (t.timeZone !== undefined) checkTimeZone(this, `trainingSchedules[${i}].timeZone`, t.timeZone); });
+    props.retrainingPipelines?.forEach((r, i) => { if (r.scheduleTimeZone !== undefined) checkTimeZone(this, `retrainingPipelines[${i}].scheduleTimeZone`, r.scheduleTimeZone); });
+    props.serving?.batchJobs?.forEach((b, i) => { if (b.timeZone !== undefined) checkTimeZone(this, `serving.batchJobs[${i}].timeZone`, b.timeZone); });
     checkUnique(this, 'teams', (props.teams ?? []).map((t) => t.name), 'name');
     checkUnique(this, 'gpuPools', (props.gpuPools ?? []).map((p) => p.poolName), 'poolName');
   }

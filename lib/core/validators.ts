@@ -133,7 +133,7 @@ export const ARN_FORMATS = {
   'iam-principal': fmt('an IAM role, user or account root ARN', 'iam', ['role', 'user'],
     ['arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}', 'arn:${Partition}:iam::${Account}:user/${UserNameWithPath}', 'arn:${Partition}:iam::${Account}:root'],
     'arn:aws:iam::<account>:role/<name>'),
-  'iam-policy': fmt('an IAM policy ARN', 'iam', ['policy'], ['arn:${Partition}:iam::${Account}:policy/${PolicyNameWithPath}'], 'arn:aws:iam::aws:policy/<name> or arn:aws:iam::<account>:policy/<name>'),
+  'iam-policy': fmt('an IAM policy ARN', 'iam', ['policy'], ['arn:${Partition}:iam::${Account}:policy/${PolicyNameWithPath}'], 'arn:aws:iam::aws:policy/<name>'),
   'acm-certificate': fmt('an ACM certificate ARN', 'acm', ['certificate'], ['arn:${Partition}:acm:${Region}:${Account}:certificate/${CertificateId}'], 'arn:aws:acm:<region>:<account>:certificate/<id>'),
   'sns-topic': fmt('an SNS topic ARN', 'sns', ['topic'], ['arn:${Partition}:sns:${Region}:${Account}:${TopicName}'], 'arn:aws:sns:<region>:<account>:<topic>'),
   'kms-key': fmt('a KMS key ARN', 'kms', ['key'], ['arn:${Partition}:kms:${Region}:${Account}:key/${KeyId}'], 'arn:aws:kms:<region>:<account>:key/<key-id>'),
@@ -186,7 +186,8 @@ export function checkArn(scope: IConstruct, prop: string, value: string, kind: A
   const f = ARN_FORMATS[kind];
   const why = typeof value !== 'string' || !value.startsWith('arn:') ? 'is not an ARN'
     : value.split(':')[2] !== f.service ? `is an ARN of the ${value.split(':')[2] || '(empty)'} service, not ${f.what}` : `is not ${f.what}`;
-  invalid(scope, `${prop} ${show(value)} ${why}.`, `use ${f.what.replace(/^an? /, 'the full ')}, e.g. "${f.example}".`);
+  const example = kind === 's3-bucket' && typeof value === 'string' && NAMING_RULES['s3-bucket'].pattern.test(value) ? `arn:aws:s3:::${value}` : f.example;
+  invalid(scope, `${prop} ${show(value)} ${why}.`, `use ${f.what.replace(/^an? /, 'the full ')}, e.g. "${example}".`);
 }
 
 /** Checks that `values` (e.g. team names) hold no duplicate; the error names both positions. */

@@ -96,7 +96,7 @@ describe('ARNs', () => {
     expect(() => checkArn(scope, 'teams[0].accessRoleArn', 'fraud-team', 'iam-role')).toThrow(
       '[c] teams[0].accessRoleArn "fraud-team" is not an ARN. Fix: use the full IAM role ARN, e.g. "arn:aws:iam::<account>:role/<name>".');
     expect(() => checkArn(scope, 'deployPolicyArns[1]', 'AdministratorAccess', 'iam-policy')).toThrow(
-      '[c] deployPolicyArns[1] "AdministratorAccess" is not an ARN. Fix: use the full IAM policy ARN, e.g. "arn:aws:iam::aws:policy/<name> or arn:aws:iam::<account>:policy/<name>".');
+      '[c] deployPolicyArns[1] "AdministratorAccess" is not an ARN. Fix: use the full IAM policy ARN, e.g. "arn:aws:iam::aws:policy/<name>".');
     expect(() => checkArn(scope, 'alarmTopicArn', 'arn:aws:sqs:eu-west-1:111122223333:q', 'sns-topic')).toThrow(
       '[c] alarmTopicArn "arn:aws:sqs:eu-west-1:111122223333:q" is an ARN of the sqs service, not an SNS topic ARN. Fix: use the full SNS topic ARN, e.g. "arn:aws:sns:<region>:<account>:<topic>".');
     expect(() => checkArn(scope, 'kmsKeyArn', 'arn:aws:kms:eu-west-1:111122223333:alias/x', 'kms-key')).toThrow(

@@ -1,6 +1,7 @@
 export * from './core/errors';
 export * from './core/profiles';
 export * from './core/naming';
+export * from './core/validators';
 export * from './core/tagging';
 export * from './core/cidr';
 export * from './core/mlops-stack';

@@ -2,8 +2,9 @@ import { Construct } from 'constructs';
 import { MlopsStack, StateBackendProps } from './core/mlops-stack';
 import { WorkloadsStack } from './core/workloads-stack';
 import { AddonsStack } from './core/addons-stack';
-import { EnvironmentName, EnvironmentProfile, profileFor } from './core/profiles';
+import { EnvironmentName, EnvironmentProfile, Profiles, profileFor } from './core/profiles';
 import { invalid, show } from './core/errors';
+import { checkArn, checkBucketName, checkOneOf, checkRegion, checkTimeZone, checkUnique } from './core/validators';
 import { ExistingNetworkAttributes, INetwork, Network, NetworkProps } from './network/network';
 import { KeyRing } from './security/key-ring';
 import { MlCluster, MlClusterProps } from './compute/ml-cluster';
@@ -271,6 +272,7 @@ export class MlopsPlatform extends Construct {
     if (!/^[a-z][a-z0-9-]*$/.test(props.name)) {
       invalid(this, `name ${show(props.name)} must be lower-case letters, digits and hyphens, starting with a letter.`, 'use a short name such as "acme-mlops".');
     }
+    this.validateIdentifiers(props);
     this.platformStack = new MlopsStack(this, `${id}-platform`, {
       profile: profileFor(props.environment, props.profileOverrides),
       region: props.region,
@@ -551,5 +553,31 @@ export class MlopsPlatform extends Construct {
     }
     const clusterName = this.platformStack.naming.name(this, 'eks-cluster');
     return new Network(this.platformStack, 'network', { clusterNames: [clusterName], ...(props.network as NetworkProps | undefined) });
+  }
+
+  /** Names, regions and ARNs, checked before anything uses them (issue 15). */
+  private validateIdentifiers(props: MlopsPlatformProps): void {
+    checkOneOf(this, 'environment', props.environment, Object.keys(Profiles) as EnvironmentName[], 'a known environment');
+    checkRegion(this, 'region', props.region);
+    if (props.backend) {
+      checkBucketName(this, 'backend.bucket', props.backend.bucket);
+      if (props.backend.region !== undefined) checkRegion(this, 'backend.region', props.backend.region);
+    }
+    if (props.modelRegistry?.approverPrincipalArns.length === 0) {
+      invalid(this, 'modelRegistry.approverPrincipalArns is empty, so no one could approve a model version for production.', 'list the IAM role ARNs of the release approvers.');
+    }
+    props.modelRegistry?.approverPrincipalArns.forEach((a, i) => checkArn(this, `modelRegistry.approverPrincipalArns[${i}]`, a, 'iam-principal'));
+    props.cluster?.adminRoleArns?.forEach((a, i) => checkArn(this, `cluster.adminRoleArns[${i}]`, a, 'iam-role'));
+    props.teams?.forEach((t, i) => checkArn(this, `teams[${i}].accessRoleArn`, t.accessRoleArn, 'iam-role'));
+    props.ciCd?.deployPolicyArns?.forEach((a, i) => checkArn(this, `ciCd.deployPolicyArns[${i}]`, a, 'iam-policy'));
+    if (props.ciCd?.stateBucketArn !== undefined) checkArn(this, 'ciCd.stateBucketArn', props.ciCd.stateBucketArn, 's3-bucket');
+    for (const prop of ['modelBuckets', 'featureBuckets', 'lakeBuckets'] as const) {
+      props.audit?.[prop]?.forEach((b, i) => { if (typeof b === 'string') checkArn(this, `audit.${prop}[${i}]`, b, 's3-bucket'); });
+    }
+    props.trainingSchedules?.forEach((t, i) => { if (t.timeZone !== undefined) checkTimeZone(this, `trainingSchedules[${i}].timeZone`, t.timeZone); });
+    props.retrainingPipelines?.forEach((r, i) => { if (r.scheduleTimeZone !== undefined) checkTimeZone(this, `retrainingPipelines[${i}].scheduleTimeZone`, r.scheduleTimeZone); });
+    props.serving?.batchJobs?.forEach((b, i) => { if (b.timeZone !== undefined) checkTimeZone(this, `serving.batchJobs[${i}].timeZone`, b.timeZone); });
+    checkUnique(this, 'teams', (props.teams ?? []).map((t) => t.name), 'name');
+    checkUnique(this, 'gpuPools', (props.gpuPools ?? []).map((p) => p.poolName), 'poolName');
   }
 }

@@ -36,6 +36,7 @@ import { NvidiaDevicePlugin } from './nvidia-device-plugin';
 import { ClusterViewer } from './cluster-viewer';
 import type { GpuNodePool } from './gpu-node-pool';
 import type { NodePool } from './node-pool';
+import { checkArn } from '../core/validators';
 
 export { checkNodeCounts } from './node-counts';
 
@@ -248,7 +249,7 @@ export class MlCluster extends Construct implements IIdentityCluster, IAddonClus
       });
     }
 
-    for (const [i, arn] of (props.adminRoleArns ?? []).entries()) this.addAdminRole(adminId(arn, i), arn);
+    for (const [i, arn] of (props.adminRoleArns ?? []).entries()) this.addAdminRole(adminId(arn, i), checkArn(this, `adminRoleArns[${i}]`, arn, 'iam-role'));
     if ((props.adminRoleArns ?? []).length === 0) {
       Annotations.of(this).addWarning(`cluster ${this.clusterName} has no admin access entry (the creator gets no admin either): the helm add-ons and the workloads stack authenticate as the deploying role, which cannot reach the cluster until addAdminRole() is called for it. Pass adminRoleArns including the deploy role.`);
     }

@@ -7,6 +7,7 @@ import { invalid, show } from '../core/errors';
 import { WorkloadIdentity } from '../security/workload-identity';
 import { RestrictedNamespace } from './restricted-namespace';
 import type { MlCluster } from './ml-cluster';
+import { checkArn } from '../core/validators';
 
 /** Resource ceilings of a team's namespace. */
 export interface TeamQuota {
@@ -114,7 +115,7 @@ export class Team extends Construct {
     });
     this.accessEntry = new EksAccessEntry(this, 'access_entry', {
       clusterName: props.cluster.cluster.name,
-      principalArn: props.accessRoleArn,
+      principalArn: checkArn(this, 'accessRoleArn', props.accessRoleArn, 'iam-role'),
       type: 'STANDARD',
       kubernetesGroups: [this.group],
     });

@@ -4,6 +4,7 @@ import { forbidConcurrentCronJob } from '../core/scheduled-job';
 import { checkKubernetesCron } from '../core/cron';
 import { GpuJob, GpuJobProps } from './gpu-job';
 import { markPlacementChecked } from './gpu';
+import { checkTimeZone } from '../core/validators';
 
 /** Props of {@link TrainingSchedule}. */
 export interface TrainingScheduleProps extends GpuJobProps {
@@ -31,6 +32,7 @@ export class TrainingSchedule extends GpuJob {
   constructor(scope: Construct, id: string, props: TrainingScheduleProps) {
     super(scope, id, props);
     checkKubernetesCron(this, 'schedule', props.schedule);
+    if (props.timeZone !== undefined) checkTimeZone(this, 'timeZone', props.timeZone);
     this.cronJob = forbidConcurrentCronJob(props.team.cluster.workloads.scopeFor(this), 'cron_job', {
       name: this.name,
       namespace: this.namespace,

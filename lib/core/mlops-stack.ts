@@ -10,6 +10,7 @@ import { checkTags } from './tagging';
 import { Naming } from './naming';
 import { configureStateBackend, StateBackendProps } from './state-backend';
 import type { AppliedFrom } from './workloads-stack';
+import { checkRegion } from './validators';
 
 export { StateBackendProps } from './state-backend';
 
@@ -33,7 +34,6 @@ export interface MlopsStackProps {
   readonly backend?: StateBackendProps;
 }
 
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const PREFIX = /^[a-z][a-z0-9-]{0,22}[a-z0-9]$/;
 
 /**
@@ -74,9 +74,7 @@ export class MlopsStack extends SynthOnceStack {
     if (!this.profile) {
       invalid(this, `profile ${show(props.profile)} is not known.`, `use one of ${Object.keys(Profiles).join(', ')} or pass a full profile.`);
     }
-    if (!REGION.test(props.region)) {
-      invalid(this, `region ${show(props.region)} is not an AWS region name.`, 'use a region such as "eu-west-1" or "us-east-1".');
-    }
+    checkRegion(this, 'region', props.region);
     if (!PREFIX.test(props.namePrefix)) {
       invalid(this, `namePrefix ${show(props.namePrefix)} must be 2-24 lower-case letters, digits and hyphens, starting with a letter.`,
         'use a short prefix such as "acme-mlops-prod".');

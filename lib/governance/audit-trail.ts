@@ -7,6 +7,7 @@ import { DomainKey } from '../security/domain-key';
 import { SecureBucket } from '../security/secure-bucket';
 import { EncryptedLogGroup } from '../security/encrypted-log-group';
 import { PlatformRole } from '../security/platform-role';
+import { checkArn } from '../core/validators';
 
 
 /** The key prefixes the two trails write under in the audit bucket. */
@@ -58,6 +59,9 @@ export class AuditTrail extends Construct {
     if (!Number.isInteger(retention) || retention < stack.profile.auditRetentionDays) {
       invalid(this, `retentionDays ${retention} is below the ${stack.profile.name} profile's audit retention of ${stack.profile.auditRetentionDays} days.`,
         `keep audit logs for at least ${stack.profile.auditRetentionDays} days (omit retentionDays to use the profile).`);
+    }
+    for (const prop of ['modelBuckets', 'featureBuckets', 'lakeBuckets'] as const) {
+      props[prop]?.forEach((b, i) => { if (typeof b === 'string') checkArn(this, `${prop}[${i}]`, b, 's3-bucket'); });
     }
     const trailName = stack.naming.name(this, 'cloudtrail', 'audit');
     const accessName = stack.naming.name(this, 'cloudtrail', 'data-access');

@@ -14,6 +14,7 @@ import { PlatformRole } from '../security/platform-role';
 import { IGrantable } from '../security/principal';
 import { PolicyStatement, renderPolicy } from '../security/policy-document';
 import { BUCKET_READ_ACTIONS, OBJECT_READ_ACTIONS, REFRESH_ACTIONS } from './refresh-actions';
+import { checkArn } from '../core/validators';
 
 const REFRESH_REASON = 'refresh reads every resource of the app, most of whose ARNs carry ids AWS assigns at apply; the actions are the describe/get-configuration/list-tags calls of the synthesized resource types only, no data-plane reads';
 
@@ -445,6 +446,7 @@ export class CiCdAccess extends Construct {
     if (!Token.isUnresolved(props.stateBucketArn) && !/^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.stateBucketArn)) {
       invalid(this, `stateBucketArn ${show(props.stateBucketArn)} is not an S3 bucket ARN.`, 'use e.g. "arn:aws:s3:::acme-terraform-state".');
     }
+    props.deployPolicyArns?.forEach((a, i) => checkArn(this, `deployPolicyArns[${i}]`, a, 'iam-policy'));
     if ((props.deployPolicyArns ?? ['x']).length === 0) invalid(this, 'deployPolicyArns is empty, so the deploy role could deploy nothing.', 'omit it (AdministratorAccess, bounded) or list the policies a deploy needs.');
   }
 }

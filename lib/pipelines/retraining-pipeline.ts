@@ -19,6 +19,7 @@ import { PlatformRole } from '../security/platform-role';
 import { CheckpointLocation, GpuJob, GpuJobProps } from '../compute/gpu-job';
 import { ContainerImage, resolveImage } from '../core/container-image';
 import { checkScheduleExpression, scheduleDecryptStatement } from '../core/schedule';
+import { checkTimeZone } from '../core/validators';
 
 /** Props of {@link RetrainingPipeline}. */
 export interface RetrainingPipelineProps extends GpuJobProps {
@@ -337,9 +338,7 @@ export class RetrainingPipeline extends Construct {
     }
     const artifact = props.modelArtifactName ?? 'model.tar.gz';
     if (!/^[A-Za-z0-9._-]+$/.test(artifact)) invalid(this, `modelArtifactName ${show(artifact)} is not a plain file name.`, 'use e.g. "model.tar.gz".');
-    if (props.scheduleTimeZone !== undefined && !/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(props.scheduleTimeZone)) {
-      invalid(this, `scheduleTimeZone ${show(props.scheduleTimeZone)} is not an IANA time zone name.`, 'use e.g. "Etc/UTC" or "Europe/Paris".');
-    }
+    if (props.scheduleTimeZone !== undefined) checkTimeZone(this, 'scheduleTimeZone', props.scheduleTimeZone);
   }
 }
 

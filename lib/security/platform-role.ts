@@ -3,6 +3,8 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { MlopsStack } from '../core/mlops-stack';
+import { checkArn } from '../core/validators';
+import { invalid } from '../core/errors';
 import { IGrantable } from './principal';
 import { PolicyDocument, PolicyStatement, TrustStatement, renderTrustPolicy } from './policy-document';
 import { actionVerb, recordPolicyNeed } from '../governance/system/needs';
@@ -39,6 +41,13 @@ export class PlatformRole extends Construct implements IGrantable {
   constructor(scope: Construct, id: string, props: PlatformRoleProps) {
     super(scope, id);
     const stack = MlopsStack.of(this);
+    props.trust.forEach((t, i) => {
+      const aws = t.principals.AWS;
+      if (Array.isArray(aws) && aws.length === 0) invalid(this, `trust[${i}].principals.AWS is empty, so no one could assume the role.`, 'list the IAM principal ARNs that may assume it.');
+      (aws === undefined ? [] : Array.isArray(aws) ? aws : [aws]).forEach((a, j) => {
+        if (!/^\d{12}$/.test(a)) checkArn(this, `trust[${i}].principals.AWS${Array.isArray(aws) ? `[${j}]` : ''}`, a, 'iam-principal');
+      });
+    });
     this.policy = new PolicyDocument(this);
     this.role = new IamRole(this, 'role', {
       name: stack.naming.name(this, 'iam-role', ...props.nameParts),

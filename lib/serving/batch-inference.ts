@@ -11,6 +11,7 @@ import type { FeatureStore } from '../features/feature-store';
 import type { FeatureView } from '../features/feature-view';
 import { CURRENT_MODEL_POINTER } from '../registry/model-locations';
 import { checkLocation, GpuPlacement, IServingCluster, placeOnGpu, S3Location, s3Uri, ServingGpu } from './serving-cluster';
+import { checkTimeZone } from '../core/validators';
 
 /** Node label of EKS managed node groups that tells spot from on-demand capacity. */
 export const CAPACITY_TYPE_LABEL = 'eks.amazonaws.com/capacityType';
@@ -97,7 +98,7 @@ export class BatchInference extends Construct {
     this.image = resolveImage(this, 'image', props.image);
     checkKubernetesCron(this, 'schedule', props.schedule);
     const tz = props.timeZone ?? 'Etc/UTC';
-    if (!/^[A-Za-z]+(?:[/_+-][A-Za-z0-9_+-]+)*$/.test(tz)) invalid(this, `timeZone ${show(tz)} is not an IANA time zone name.`, 'use e.g. "Etc/UTC" or "Europe/Paris".');
+    checkTimeZone(this, 'timeZone', tz);
     const backoff = props.backoffLimit ?? 3;
     if (!Number.isInteger(backoff) || backoff < 0) invalid(this, `backoffLimit ${show(backoff)} is not a whole number >= 0.`, 'use e.g. 3.');
     const deadline = props.activeDeadlineSeconds ?? 14400;

@@ -4,6 +4,7 @@ import { invalid, show } from '../core/errors';
 import { checkName } from '../core/naming';
 import { parseCidr } from '../core/cidr';
 import { WorkloadsStack } from '../core/workloads-stack';
+import { checkArn } from '../core/validators';
 
 /** The TLS policy of every HTTPS listener: TLS 1.3 and 1.2 only. */
 export const ALB_SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
@@ -71,9 +72,7 @@ export class ModelIngress extends Construct {
     workloads: WorkloadsStack; namespace: string; serviceName: string; port: number; podSelector: Record<string, string>; healthPath: string; labels: Record<string, string>;
   }) {
     super(scope, id);
-    if (!/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/.test(props.certificateArn) && !props.certificateArn.includes('${')) {
-      invalid(this, `certificateArn ${show(props.certificateArn)} is not an ACM certificate ARN.`, 'use "arn:aws:acm:<region>:<account>:certificate/<id>".');
-    }
+    checkArn(this, 'certificateArn', props.certificateArn, 'acm-certificate');
     if (!/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/.test(props.host)) {
       invalid(this, `host ${show(props.host)} is not a DNS name.`, 'use a lower-case name such as "churn.ml.acme.example".');
     }

@@ -362,6 +362,12 @@ describe('MlCluster: who reaches the API endpoint', () => {
 describe('MlCluster errors', () => {
   const build = (props: any) => () => testCluster(newApp(), { cluster: props });
 
+  test('an admin role given by name or as a malformed ARN', () => {
+    expect(build({ adminRoleArns: ['platform-admins'] })).toThrow('[platform/cluster] adminRoleArns[0] "platform-admins" is not an ARN. Fix: use the full IAM role ARN, e.g. "arn:aws:iam::<account>:role/<name>".');
+    expect(build({ adminRoleArns: ['arn:aws:iam::111122223333:role/a', 'arn:aws:sts::111122223333:assumed-role/a/s'] })).toThrow(
+      '[platform/cluster] adminRoleArns[1] "arn:aws:sts::111122223333:assumed-role/a/s" is an ARN of the sts service, not an IAM role ARN. Fix: use the full IAM role ARN, e.g. "arn:aws:iam::<account>:role/<name>".');
+  });
+
   test('unsupported Kubernetes version', () => {
     expect(build({ version: '1.27' })).toThrow(/^\[platform\/cluster\] Kubernetes version "1\.27" is not in EKS standard support\. Fix: use one of 1\.31, 1\.32, 1\.33, 1\.34\.$/);
   });

@@ -1,3 +1,4 @@
+import { AWS_REGIONS } from '../../lib/core/validators';
 import { App } from 'cdktf';
 import { Construct } from 'constructs';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
@@ -29,7 +30,8 @@ describe('MlopsStack', () => {
   });
 
   test('bad region and name prefix are errors', () => {
-    expect(() => testStack(new App({ outdir: '/tmp/x' }), { region: 'europe' })).toThrow(/\[platform\] region "europe" is not an AWS region name/);
+    expect(() => testStack(new App({ outdir: '/tmp/x' }), { region: 'europe' })).toThrow(`[platform] region "europe" is not an AWS region. Fix: use one of ${Object.keys(AWS_REGIONS).join(', ')}.`);
+    expect(() => testStack(new App({ outdir: '/tmp/x' }), { region: 'eu-west-4' })).toThrow('[platform] region "eu-west-4" is not an AWS region; did you mean "eu-west-1"? Fix: use "eu-west-1", or one of ' + `${Object.keys(AWS_REGIONS).join(', ')}.`);
     expect(() => testStack(new App({ outdir: '/tmp/x' }), { namePrefix: 'Acme_Prod' })).toThrow(/\[platform\] namePrefix "Acme_Prod" must be/);
   });
 

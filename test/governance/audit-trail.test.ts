@@ -96,6 +96,11 @@ describe('AuditTrail', () => {
     expect(danglingReferences(s2)).toEqual([]);
     expect(Object.keys(resources(s2.stacks.platform, 'aws_cloudtrail'))).toEqual(['audit_trail']);
   });
+  test('a bucket given by name where its ARN is needed is an error', () => {
+    const { stack, logs } = build(new App(), 'prod');
+    expect(() => new AuditTrail(stack, 'audit', { accessLogs: logs, lakeBuckets: ['arn:aws:s3:::acme-raw', 'acme-curated'] }))
+      .toThrow('[platform/audit] lakeBuckets[1] "acme-curated" is not an ARN. Fix: use the full S3 bucket ARN, e.g. "arn:aws:s3:::acme-curated".');
+  });
   test('a retention below the profile audit retention is an error', () => {
     const { stack, logs } = build(new App(), 'prod');
     expect(() => new AuditTrail(stack, 'audit', { accessLogs: logs, retentionDays: 30 }))

@@ -466,4 +466,10 @@ describe('CiCdAccess errors', () => {
     expect(() => new CiCdAccess(stack(), 'ci', { ...PROPS, deployPolicyArns: [] }))
       .toThrow(/^\[platform\/ci\] deployPolicyArns is empty, so the deploy role could deploy nothing\./);
   });
+  test('a deploy policy given by name or as a role ARN', () => {
+    expect(() => new CiCdAccess(stack(), 'ci', { ...PROPS, deployPolicyArns: ['AdministratorAccess'] }))
+      .toThrow('[platform/ci] deployPolicyArns[0] "AdministratorAccess" is not an ARN. Fix: use the full IAM policy ARN, e.g. "arn:aws:iam::aws:policy/<name>".');
+    expect(() => new CiCdAccess(stack(), 'ci', { ...PROPS, deployPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess', 'arn:aws:iam::111122223333:role/deploy'] }))
+      .toThrow('[platform/ci] deployPolicyArns[1] "arn:aws:iam::111122223333:role/deploy" is not an IAM policy ARN. Fix: use the full IAM policy ARN, e.g. "arn:aws:iam::aws:policy/<name>".');
+  });
 });

@@ -95,6 +95,8 @@ describe('BatchInference: invalid input', () => {
   test('an unpinned image, a wildcard predictions prefix, a bad deadline, a GPU without a pool', () => {
     expect(bad('i1', { image: 'acme/b:latest' })).toThrow(/^\[platform\/i1\] image "acme\/b:latest" uses the mutable tag "latest"\./);
     expect(bad('p1', { predictions: { ...base.predictions, prefix: '' } })).toThrow(/^\[platform\/p1\] predictions\.prefix "" must be a literal, non-empty key prefix\./);
+    expect(bad('tz1', { timeZone: 'Europe/Berln' })).toThrow('[platform/tz1] timeZone "Europe/Berln" is not an IANA time zone name; did you mean "Europe/Berlin"? Fix: use a name from the IANA time zone database such as "Europe/Berlin", "Etc/UTC" or "Europe/Paris" (abbreviations such as PST are ambiguous).');
+    expect(bad('tz2', { timeZone: 'PST' })).toThrow('[platform/tz2] timeZone "PST" is not an IANA time zone name. Fix: use a name from the IANA time zone database such as "Etc/UTC" or "Europe/Paris" (abbreviations such as PST are ambiguous).');
     expect(bad('d1', { activeDeadlineSeconds: 5 })).toThrow(/^\[platform\/d1\] activeDeadlineSeconds 5 must be a whole number of at least 60\./);
     expect(bad('g1', { gpu: {} })).toThrow(/^\[platform\/g1\] serving\/g1 asks for 1 GPU\(s\) but cluster platform\/cluster has no GPU pool\./);
   });

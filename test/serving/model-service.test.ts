@@ -208,7 +208,8 @@ describe('ModelService: invalid input', () => {
   });
   test('ingress without a valid certificate, with an open CIDR, or a bad OIDC endpoint', () => {
     const ing = { certificateArn: CERT, host: 'm.ml.acme.example', auth: OIDC, albSourceCidrs: ['10.0.0.0/16'] };
-    expect(bad('i1', { ingress: { ...ing, certificateArn: 'cert-123' } })).toThrow(/^\[platform\/i1\/ingress\] certificateArn "cert-123" is not an ACM certificate ARN\./);
+    expect(bad('i1', { ingress: { ...ing, certificateArn: 'cert-123' } })).toThrow(/^\[platform\/i1\/ingress\] certificateArn "cert-123" is not an ARN\. Fix: use the full ACM certificate ARN, e.g\. "arn:aws:acm:<region>:<account>:certificate\/<id>"\.$/);
+    expect(bad('i5', { ingress: { ...ing, certificateArn: 'arn:aws:iam::111122223333:server-certificate/x' } })).toThrow(/^\[platform\/i5\/ingress\] certificateArn "arn:aws:iam::111122223333:server-certificate\/x" is an ARN of the iam service, not an ACM certificate ARN\. Fix: use the full ACM certificate ARN, e.g\. "arn:aws:acm:<region>:<account>:certificate\/<id>"\.$/);
     expect(bad('i2', { ingress: { ...ing, albSourceCidrs: ['0.0.0.0/0'] } })).toThrow(/^\[platform\/i2\/ingress\] albSourceCidrs entry "0\.0\.0\.0\/0" admits every address\./);
     expect(bad('i3', { ingress: { ...ing, auth: { ...OIDC, tokenEndpoint: 'http://idp/token' } } })).toThrow(/^\[platform\/i3\/ingress\] auth\.tokenEndpoint "http:\/\/idp\/token" is not an https URL\./);
     expect(bad('i4', { ingress: { ...ing, host: 'Not A Host' } })).toThrow(/^\[platform\/i4\/ingress\] host "Not A Host" is not a DNS name\./);

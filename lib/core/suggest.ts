@@ -14,9 +14,9 @@ export function editDistance(a: string, b: string): number {
 /**
  * The candidate `value` most likely meant, for a "did you mean" hint: a case-insensitive match
  * first (`rowcount` -> `RowCount`), then the only candidate it abbreviates (`warn` -> `warning`,
- * at least 3 characters), else the closest by edit distance (case-insensitive) when it is
- * within a third of the value's length (at least 2 edits); `undefined` when nothing is close.
- * Ties go to the first candidate.
+ * at least 3 characters), then the only candidate it spells out (`production` -> `prod`), else the
+ * closest by edit distance (case-insensitive) when it is within a third of the value's length (at
+ * least 2 edits); `undefined` when nothing is close. Ties go to the first candidate.
  */
 export function nearest(value: string, candidates: readonly string[]): string | undefined {
   const v = value.toLowerCase();
@@ -24,6 +24,8 @@ export function nearest(value: string, candidates: readonly string[]): string | 
   if (exact !== undefined) return exact;
   const extending = v.length >= 3 ? candidates.filter((c) => c.toLowerCase().startsWith(v)) : [];
   if (extending.length === 1) return extending[0];
+  const extended = candidates.filter((c) => c.length >= 3 && v.startsWith(c.toLowerCase()));
+  if (extended.length === 1) return extended[0];
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(value.length / 3)) + 1;
   for (const c of candidates) {

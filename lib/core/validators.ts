@@ -2,6 +2,7 @@ import { IConstruct } from 'constructs';
 import { Token } from 'cdktf';
 import { invalid, show } from './errors';
 import { NAMING_RULES } from './naming';
+import { nearest } from './suggest';
 
 /**
  * Validators for identifiers users type in: regions, ARNs, bucket names, time zones and enum-like
@@ -30,30 +31,7 @@ export const AWS_REGIONS: Readonly<Record<string, 'aws' | 'aws-us-gov' | 'aws-cn
   'cn-northwest-1': 'aws-cn',
 };
 
-/** Levenshtein edit distance between two strings. */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
-/** The valid value nearest to `value` (case-insensitive), if it is close enough to be a typo. */
-export function nearest(value: string, valid: readonly string[]): string | undefined {
-  const v = value.toLowerCase();
-  let best: { value: string; d: number } | undefined;
-  for (const c of valid) {
-    const cl = c.toLowerCase();
-    const d = cl.startsWith(v) || v.startsWith(cl) ? Math.min(1, editDistance(v, cl)) : editDistance(v, cl);
-    if (!best || d < best.d) best = { value: c, d };
-  }
-  return best && best.d <= Math.max(2, Math.floor(value.length / 3)) ? best.value : undefined;
-}
+export { editDistance, nearest } from './suggest';
 
 const isToken = (value: string) => Token.isUnresolved(value) || value.includes('${');
 

@@ -116,7 +116,7 @@ export interface MlopsPlatformProps {
     readonly alarmTopicArn?: string;
     /** Model of a drift monitor whose alarms trigger this pipeline. @default none */
     readonly driftMonitor?: string;
-    /** @default "queue" on a private cluster, "step-functions" when the cluster has publicEndpointCidrs */
+    /** @default "queue" on a private cluster, "step-functions" when the cluster has publicEndpointCidrs. The queue engine schedules in UTC only (a scheduleTimeZone other than UTC is an error). */
     readonly engine?: 'queue' | 'step-functions';
     /** GPU pool name. @default the first GPU pool */
     readonly pool?: string;
@@ -469,7 +469,12 @@ export class MlopsPlatform extends Construct {
     const id = `retraining_${rp.name.replace(/-/g, '_')}`;
     if (engine === 'queue') {
       const keda = this.keda ?? (this.keda = new Keda(this.cluster, 'keda', { cluster: this.cluster }));
-      const { alarmTopicArn, scheduleTimeZone: _tz, contentTypes: _ct, responseTypes: _rt, ...job } = rest;
+      const { alarmTopicArn, scheduleTimeZone, contentTypes: _ct, responseTypes: _rt, ...job } = rest;
+      // The queue engine's schedule is an EventBridge rule, which runs in UTC only: a time zone it cannot honour is an error.
+      if (scheduleTimeZone !== undefined && !['UTC', 'Etc/UTC'].includes(scheduleTimeZone)) {
+        invalid(this, `retraining pipeline ${show(rp.name)} runs on the queue engine, whose schedule (an EventBridge rule) is in UTC only, but scheduleTimeZone is ${show(scheduleTimeZone)}.`,
+          `write the schedule in UTC and drop scheduleTimeZone, or use engine "step-functions" (EventBridge Scheduler, which honours time zones).`);
+      }
       this.retrainingPipelines[rp.name] = new QueuedRetraining(this.platformStack, id, {
         ...job,
         alarmTopicArn: alarmTopicArn ?? this.alertTopic.topicArn,

@@ -101,3 +101,16 @@ describe('MlopsPlatform: time zones', () => {
     expect(build({ serving: { models: [{ name: 'fraud', modelVersion: '4', image: IMAGE }], batchJobs: [{ name: 'scores', model: 'fraud', image: IMAGE, schedule: '30 3 * * *', timeZone: 'Europe/Kiev' }] } })).not.toThrow();
   });
 });
+
+describe('MlopsPlatform: what an engine cannot honour is an error, not a silent drop', () => {
+  const pipeline = { name: 'fraud-retrain', team: 'fraud', image: TRAIN, command: ['python', '-m', 'fraud.train'], gpus: 1, inferenceImage: IMAGE, servedModel: 'fraud', schedule: 'cron(0 3 ? * MON *)' };
+  test('a schedule time zone on the queue engine (an EventBridge rule runs in UTC only)', () => {
+    expect(build({ retrainingPipelines: [{ ...pipeline, engine: 'queue', scheduleTimeZone: 'Europe/Berlin' }] })).toThrow(
+      '[acme] retraining pipeline "fraud-retrain" runs on the queue engine, whose schedule (an EventBridge rule) is in UTC only, but scheduleTimeZone is "Europe/Berlin". '
+      + 'Fix: write the schedule in UTC and drop scheduleTimeZone, or use engine "step-functions" (EventBridge Scheduler, which honours time zones).');
+  });
+  test('UTC on the queue engine, and a time zone on the step-functions engine, are fine', () => {
+    expect(build({ retrainingPipelines: [{ ...pipeline, engine: 'queue', scheduleTimeZone: 'Etc/UTC' }] })).not.toThrow();
+    expect(build({ retrainingPipelines: [{ ...pipeline, engine: 'step-functions', scheduleTimeZone: 'Europe/Berlin' }] })).not.toThrow();
+  });
+});

@@ -8,7 +8,7 @@ import { AddonsStack } from '../../lib/core/addons-stack';
 import { MetricsServer } from '../../lib/compute/metrics-server';
 import { MlCluster, CONTROL_PLANE_LOG_TYPES, SUPPORTED_KUBERNETES_VERSIONS } from '../../lib/compute/ml-cluster';
 import { ADDON_CHARTS } from '../../lib/compute/addon-versions';
-import { allObjects, danglingReferences, object, policy, resource, resources, schemaViolations, synthesize, Synthesized } from '../support/synth';
+import { allObjects, danglingReferences, object, policy, resource, resources, schemaViolations, synthesize, Synthesized, scratchOutdir } from '../support/synth';
 import { testCluster, testStack } from '../support/fixtures';
 import { MlopsStack } from '../../lib/core/mlops-stack';
 import { WorkloadIdentity } from '../../lib/security/workload-identity';
@@ -421,7 +421,7 @@ describe('MlCluster errors', () => {
       .toThrow(/^\[platform-addons\] it is already connected to a cluster; an add-ons stack installs charts on exactly one cluster \(asked to connect to acme-dev as well\)\. Fix: give each cluster its own AddonsStack\.$/);
   });
   test('an add-ons stack that no cluster connects', () => {
-    const app = newApp();
+    const app = new App({ outdir: scratchOutdir() });
     new AddonsStack(app, 'addons');
     expect(() => app.synth()).toThrow(/^\[addons\] it is not connected to a cluster, so its charts cannot be installed\. Fix: pass it as `addonsStack` to an MlCluster, or call connectTo\(\)\.$/);
   });

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { MlopsStack } from '../../lib/core/mlops-stack';
 import { profileFor, Profiles } from '../../lib/core/profiles';
-import { synthesize } from '../support/synth';
+import { synthesize, scratchOutdir } from '../support/synth';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { testStack, TAGS } from '../support/fixtures';
 
@@ -71,7 +71,7 @@ describe('MlopsStack', () => {
   });
 
   test('a helm or kubernetes provider in the platform stack (applied from anywhere) is a synth error', () => {
-    const app = new App({ outdir: '/tmp/cdktf-mlops-unused' });
+    const app = new App({ outdir: scratchOutdir() });
     const stack = testStack(app);
     expect(stack.appliedFrom).toBe('anywhere');
     new HelmProvider(new Construct(stack, 'charts'), 'helm', {});

@@ -1,7 +1,7 @@
 import { App } from 'cdktf';
 import { AcmePlatform } from '../../examples/company-stack/acme-platform';
 import { ACME_OTEL_IMAGE } from '../../examples/company-stack/acme-model-service';
-import { allObjects, danglingReferences, object, resource, resources, schemaViolations, synthesize, Synthesized } from '../support/synth';
+import { allObjects, danglingReferences, object, resource, resources, schemaViolations, synthesize, Synthesized, scratchOutdir } from '../support/synth';
 
 const CHURN = { name: 'churn', modelVersion: '3', image: '111122223333.dkr.ecr.eu-central-1.amazonaws.com/acme-ml-prod/models/churn:3.0.2', team: 'growth', costCenter: 'cc-4711', artifactsProducedBy: 'the churn training pipeline of the growth team' };
 
@@ -104,7 +104,7 @@ describe('company stack: an added AcmeModelService gets the platform\'s cross-cu
   });
 
   test('observability.models naming no model in the tree is a clear error at synth', () => {
-    const app = new App({ outdir: '/tmp/cdktf-mlops-bad' });
+    const app = new App({ outdir: scratchOutdir() });
     const platform = new AcmePlatform(app, 'acme-ml-dev', { environment: 'dev', costCenter: 'cc-0001', observability: { models: { nope: {} } } });
     platform.addModel(CHURN);
     expect(() => app.synth()).toThrow('[acme-ml-dev] observability.models names "nope", which is not a serving model. Fix: use one of churn.');

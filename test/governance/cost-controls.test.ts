@@ -1,5 +1,5 @@
 import { App } from 'cdktf';
-import { danglingReferences, resource, resources, synthesize, Synthesized } from '../support/synth';
+import { danglingReferences, resource, resources, synthesize, Synthesized, scratchOutdir } from '../support/synth';
 import { testCluster, testStack } from '../support/fixtures';
 import { Team } from '../../lib/compute/team';
 import { Construct } from 'constructs';
@@ -68,7 +68,7 @@ describe('CostControls', () => {
     test('bad team name', () => expect(make({ teamBudgetsUsd: { 'Team A': 10 } })).toThrow(/^\[platform\/cost\] team "Team A" is not a valid team tag value\. Fix: use the team name as tagged: lower-case letters, digits and hyphens\.$/));
     test('team budgets over the platform budget', () => expect(make({ teamBudgetsUsd: { a: 600, b: 600 } })).toThrow(/^\[platform\/cost\] team budgets add up to 1200 USD, over the platform budget of 1000 USD\. Fix: raise monthlyBudgetUsd or lower the team budgets\.$/));
     test('a team budget for a team that does not exist', () => {
-      const app = new App();
+      const app = new App({ outdir: scratchOutdir() });
       const { stack, cluster } = testCluster(app);
       new Team(stack, 'team_fraud', { cluster, name: 'fraud', accessRoleArn: ROLE });
       new CostControls(stack, 'cost', { alertTopic: new AlertTopic(stack, 'alerts', {}), monthlyBudgetUsd: 1000, teamBudgetsUsd: { fraud: 100, frad: 100 } });

@@ -15,6 +15,11 @@ export interface K8sObject {
   [key: string]: any;
 }
 
+/** A fresh output directory of its own, for a test that calls app.synth() itself (parallel workers never share one). */
+export function scratchOutdir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-mlops-scratch-'));
+}
+
 /** What a real `app.synth()` wrote, read back from disk. */
 export interface Synthesized {
   readonly outdir: string;

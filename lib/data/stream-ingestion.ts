@@ -15,7 +15,7 @@ import { PlatformRole } from '../security/platform-role';
 import { IGrantable } from '../security/principal';
 import { INetwork } from '../network/network';
 import { IDataZone } from './data-zone';
-import { FAILED_DELIVERY_READERS } from '../governance/system/needs';
+import { firehoseDeliveryRole, grantFirehoseDelivery } from './firehose-delivery';
 
 /** What carries the streams. */
 export type StreamEngine = 'kinesis' | 'msk-serverless';
@@ -279,11 +279,7 @@ export class StreamIngestion extends Construct {
       kmsKeyId: this.key!.keyArn,
       enforceConsumerDeletion: false,
     });
-    const role = new PlatformRole(this, `${id}_delivery_role`, {
-      nameParts: ['firehose', s.name],
-      description: `Firehose delivery of stream ${s.name} into the ${destination.zoneName} zone`,
-      trust: [{ principals: { Service: 'firehose.amazonaws.com' }, actions: ['sts:AssumeRole'], conditions: { StringEquals: { 'aws:SourceAccount': stack.accountId } } }],
-    });
+    const role = firehoseDeliveryRole(this, `${id}_delivery_role`, ['firehose', s.name], `Firehose delivery of stream ${s.name} into the ${destination.zoneName} zone`);
     if (stream) this.allowConsume(role, stream.arn);
     else {
       this.allowMskConsume(role, s.name);
@@ -292,11 +288,8 @@ export class StreamIngestion extends Construct {
     const base = `${destination.prefix}streams/${s.name}/`;
     const prefix = `${base}${keys.map(([k]) => `${k}=!{partitionKeyFromQuery:${k}}/`).join('')}year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/`;
     const errorPrefix = `${destination.prefix}errors/streams/${s.name}/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/`;
-    destination.bucket.grantWrite(role, base);
-    destination.bucket.grantWrite(role, `${destination.prefix}errors/streams/${s.name}/`);
-    destination.bucket.declareExternal('read', `${destination.prefix}errors/streams/${s.name}/`, FAILED_DELIVERY_READERS);
+    grantFirehoseDelivery(role, destination, base, `${destination.prefix}errors/streams/${s.name}/`);
     if (s.consumedBy) destination.bucket.declareExternal('read', base, s.consumedBy);
-    role.addToPolicy({ actions: ['s3:GetBucketLocation', 's3:ListBucketMultipartUploads'], resources: [destination.bucketArn] });
     const logStream = new CloudwatchLogStream(this, `${id}_log_stream`, { name: `${s.name}-delivery`, logGroupName: this.logGroup.name });
     role.addToPolicy({ actions: ['logs:PutLogEvents'], resources: [`${this.logGroup.arn}:log-stream:${s.name}-delivery`] });
     const delivery = new KinesisFirehoseDeliveryStream(this, `${id}_delivery`, {

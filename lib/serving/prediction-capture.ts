@@ -11,7 +11,7 @@ import { PlatformRole } from '../security/platform-role';
 import { IGrantable } from '../security/principal';
 import { PREDICTIONS_PARTITION, predictionsPrefix } from '../registry/model-locations';
 import { normalizeKeyPrefix } from './prefix';
-import { FAILED_DELIVERY_READERS } from '../governance/system/needs';
+import { firehoseDeliveryRole, grantFirehoseDelivery } from '../data/firehose-delivery';
 
 /** Props of {@link PredictionCapture}. */
 export interface PredictionCaptureProps {
@@ -68,16 +68,10 @@ export class PredictionCapture extends Construct {
 
     this.logGroup = new EncryptedLogGroup(this, 'logs', { name: `/aws/kinesisfirehose/${this.streamName}` });
     const logStream = new CloudwatchLogStream(this, 'log_stream', { name: 'DestinationDelivery', logGroupName: this.logGroup.name });
-    this.deliveryRole = new PlatformRole(this, 'delivery_role', {
-      nameParts: ['firehose', 'predictions', model],
-      description: `Firehose delivery of the predictions of ${model} into the ${props.zone.zoneName} zone`,
-      trust: [{ principals: { Service: 'firehose.amazonaws.com' }, actions: ['sts:AssumeRole'], conditions: { StringEquals: { 'aws:SourceAccount': stack.accountId } } }],
-    });
-    props.zone.bucket.grantWrite(this.deliveryRole, this.prefix);
-    props.zone.bucket.grantWrite(this.deliveryRole, errors);
-    props.zone.bucket.declareExternal('read', errors, FAILED_DELIVERY_READERS);
+    this.deliveryRole = firehoseDeliveryRole(this, 'delivery_role', ['firehose', 'predictions', model],
+      `Firehose delivery of the predictions of ${model} into the ${props.zone.zoneName} zone`);
+    grantFirehoseDelivery(this.deliveryRole, props.zone, this.prefix, errors);
     this.deliveryRole.addToPolicy(
-      { actions: ['s3:GetBucketLocation', 's3:ListBucketMultipartUploads'], resources: [props.zone.bucketArn] },
       { actions: ['logs:PutLogEvents'], resources: [`${this.logGroup.arn}:log-stream:DestinationDelivery`] },
     );
 
